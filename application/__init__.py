@@ -1,0 +1,1 @@
+"""The service's behaviour: ports (what it needs from outside) and use cases. Imports only `domain`."""

@@ -1,0 +1,43 @@
+"""Errors of the use cases that are not rules of a single entity: authentication, paging, policy."""
+
+from domain.errors import DomainError
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    message = "Incorrect username or password."
+
+
+class InvalidToken(DomainError):
+    code = "invalid_token"
+    message = "Could not validate credentials."
+
+
+class AccountInactive(DomainError):
+    code = "account_inactive"
+    message = "This account is deactivated."
+
+
+class EmailNotVerified(DomainError):
+    code = "email_not_verified"
+    message = "Verify your email address before logging in."
+
+
+class InvalidCurrentPassword(DomainError):
+    code = "invalid_current_password"
+    message = "The current password is incorrect."
+
+
+class PasswordPolicyViolation(DomainError):
+    """A password breaks the policy; the message says which rule. `field` names the body field."""
+
+    code = "password_policy"
+
+    def __init__(self, message: str, field: str = "password") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidCursor(DomainError):
+    code = "invalid_cursor"
+    message = "The pagination cursor is malformed."

@@ -1,0 +1,57 @@
+"""Keyset (cursor) pagination: each page ends at a (created_at, id) key the next one starts after."""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from application.errors import InvalidCursor
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class PageKey:
+    created_at: datetime
+    id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(key: PageKey) -> str:
+    raw = json.dumps({"t": key.created_at.isoformat(), "id": str(key.id)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> PageKey | None:
+    """Read a cursor made by `encode_cursor`; anything else is InvalidCursor, never a crash."""
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        created_at = datetime.fromisoformat(data["t"])
+        if created_at.tzinfo is None:
+            raise ValueError("naive timestamp")
+        return PageKey(created_at=created_at, id=uuid.UUID(data["id"]))
+    except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error, RecursionError):
+        raise InvalidCursor() from None
+
+
+def page_of(rows: Sequence[T], limit: int, key_of: Callable[[T], PageKey]) -> Page[T]:
+    """Cut a page from up to `limit + 1` rows; the extra row only tells that more exist."""
+    items = list(rows[:limit])
+    has_more = len(rows) > limit
+    next_cursor = encode_cursor(key_of(items[-1])) if has_more and items else None
+    return Page(items=items, next_cursor=next_cursor)

@@ -1,0 +1,22 @@
+from types import TracebackType
+from typing import Protocol, Self
+
+from application.ports.repositories import SessionRepository, UserRepository
+
+
+class UnitOfWork(Protocol):
+    """One transaction: rolls back on exit unless `commit()` was called; may be entered again."""
+
+    users: UserRepository
+    sessions: SessionRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...

@@ -1,0 +1,74 @@
+import uuid
+from dataclasses import dataclass
+
+from application.errors import InvalidCurrentPassword, PasswordPolicyViolation
+from application.passwords import check_new_password
+from application.ports.clock import Clock
+from application.ports.password_hasher import PasswordHasher
+from application.ports.password_policy import PasswordPolicy
+from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.account.password_check import load_after_password_check
+from application.use_cases.auth.session_tokens import IssuedTokens, SessionStarter
+from domain.passwords import normalize_password
+
+
+@dataclass(frozen=True)
+class ChangePasswordCommand:
+    user_id: uuid.UUID
+    current_password: str
+    new_password: str
+    user_agent: str | None = None
+    ip: str | None = None
+
+
+class ChangePassword:
+    """Replace the caller's password and hand this client a fresh token pair.
+
+    Rules: the current password must be right; the new one passes the policy and differs from it;
+    every earlier access and refresh token of the user stops working at once.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        clock: Clock,
+        sessions: SessionStarter,
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._policy = policy
+        self._clock = clock
+        self._sessions = sessions
+
+    def execute(self, command: ChangePasswordCommand) -> IssuedTokens:
+        user = load_after_password_check(
+            self._uow, self._hasher, command.user_id, command.current_password
+        )
+        new_password = normalize_password(command.new_password)
+        if new_password == normalize_password(command.current_password):
+            raise PasswordPolicyViolation(
+                "The new password must differ from the current one.", field="new_password"
+            )
+        check_new_password(
+            self._policy,
+            new_password,
+            username=user.username,
+            email=user.email,
+            field="new_password",
+        )
+        new_hash = self._hasher.hash(new_password)
+        now = self._clock.now()
+        with self._uow as uow:
+            current = uow.users.get(user.id)
+            if current is None or current.password_hash != user.password_hash:
+                raise InvalidCurrentPassword()  # changed meanwhile by another request
+            current.change_password_hash(new_hash, now)
+            uow.users.update(current)
+            uow.sessions.revoke_all_for_user(current.id, now)
+            issued = self._sessions.start(
+                uow, current, user_agent=command.user_agent, ip=command.ip
+            )
+            uow.commit()
+        return issued

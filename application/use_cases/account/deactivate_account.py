@@ -1,0 +1,41 @@
+import uuid
+from dataclasses import dataclass
+
+from application.ports.clock import Clock
+from application.ports.password_hasher import PasswordHasher
+from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.account.password_check import load_after_password_check
+from domain.errors import UserNotFound
+from domain.users import ensure_an_admin_remains
+
+
+@dataclass(frozen=True)
+class DeactivateAccountCommand:
+    user_id: uuid.UUID
+    password: str
+
+
+class DeactivateAccount:
+    """The caller closes their own account; an admin can reopen it.
+
+    Rules: the password must be right; the last active admin cannot leave; every token stops
+    working.
+    """
+
+    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._clock = clock
+
+    def execute(self, command: DeactivateAccountCommand) -> None:
+        load_after_password_check(self._uow, self._hasher, command.user_id, command.password)
+        now = self._clock.now()
+        with self._uow as uow:
+            user = uow.users.get(command.user_id)
+            if user is None:
+                raise UserNotFound()
+            ensure_an_admin_remains(user, uow.users.count_active_admins())
+            user.deactivate(now)
+            uow.users.update(user)
+            uow.sessions.revoke_all_for_user(user.id, now)
+            uow.commit()

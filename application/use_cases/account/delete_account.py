@@ -1,0 +1,35 @@
+import uuid
+from dataclasses import dataclass
+
+from application.ports.password_hasher import PasswordHasher
+from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.account.password_check import load_after_password_check
+from domain.errors import UserNotFound
+from domain.users import ensure_an_admin_remains
+
+
+@dataclass(frozen=True)
+class DeleteAccountCommand:
+    user_id: uuid.UUID
+    password: str
+
+
+class DeleteAccount:
+    """The caller deletes their account and everything they own (sessions, tasks, posts).
+
+    Rules: the password must be right; the last active admin cannot leave.
+    """
+
+    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher) -> None:
+        self._uow = uow
+        self._hasher = hasher
+
+    def execute(self, command: DeleteAccountCommand) -> None:
+        load_after_password_check(self._uow, self._hasher, command.user_id, command.password)
+        with self._uow as uow:
+            user = uow.users.get(command.user_id)
+            if user is None:
+                raise UserNotFound()
+            ensure_an_admin_remains(user, uow.users.count_active_admins())
+            uow.users.delete(user.id)
+            uow.commit()

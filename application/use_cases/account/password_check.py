@@ -1,0 +1,23 @@
+"""Re-authentication for sensitive account changes: the caller proves they know the password."""
+
+import uuid
+
+from application.errors import InvalidCurrentPassword
+from application.ports.password_hasher import PasswordHasher
+from application.ports.unit_of_work import UnitOfWork
+from domain.errors import UserNotFound
+from domain.passwords import normalize_password
+from domain.users import User
+
+
+def load_after_password_check(
+    uow: UnitOfWork, hasher: PasswordHasher, user_id: uuid.UUID, password: str
+) -> User:
+    """Load the user and verify `password`, outside any transaction (hashing is slow)."""
+    with uow:
+        user = uow.users.get(user_id)
+    if user is None:
+        raise UserNotFound()
+    if not hasher.verify(user.password_hash, normalize_password(password)):
+        raise InvalidCurrentPassword()
+    return user

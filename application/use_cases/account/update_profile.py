@@ -1,0 +1,57 @@
+import uuid
+from dataclasses import dataclass
+
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.auth.uniqueness import ensure_email_free, ensure_username_free
+from domain.errors import UserNotFound
+from domain.users import User, normalize_email, validate_username
+
+
+class Unset:
+    """Marks a field the client did not send (unlike None, which clears an optional field)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = Unset()
+
+
+@dataclass(frozen=True)
+class UpdateProfileCommand:
+    user_id: uuid.UUID
+    username: str | Unset = UNSET
+    email: str | Unset = UNSET
+    full_name: str | Unset | None = UNSET
+
+
+class UpdateProfile:
+    """Change the caller's username, email or full name.
+
+    Rules: the new username and email are free; a new email is unverified until proven.
+    """
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def execute(self, command: UpdateProfileCommand) -> User:
+        now = self._clock.now()
+        with self._uow as uow:
+            user = uow.users.get(command.user_id)
+            if user is None:
+                raise UserNotFound()
+            if not isinstance(command.username, Unset):
+                username = validate_username(command.username)
+                ensure_username_free(uow, username, except_user=user.id)
+                user.rename(username, now)
+            if not isinstance(command.email, Unset):
+                email = normalize_email(command.email)
+                ensure_email_free(uow, email, except_user=user.id)
+                user.change_email(email, now)
+            if not isinstance(command.full_name, Unset):
+                user.change_full_name(command.full_name, now)
+            uow.users.update(user)
+            uow.commit()
+        return user

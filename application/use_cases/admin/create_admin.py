@@ -1,0 +1,55 @@
+from dataclasses import dataclass
+
+from application.passwords import check_new_password
+from application.ports.clock import Clock
+from application.ports.password_hasher import PasswordHasher
+from application.ports.password_policy import PasswordPolicy
+from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.auth.uniqueness import ensure_email_free, ensure_username_free
+from domain.passwords import normalize_password
+from domain.users import Role, User, normalize_email, validate_username
+
+
+@dataclass(frozen=True)
+class CreateAdminCommand:
+    username: str
+    email: str
+    password: str
+    full_name: str | None = None
+
+
+class CreateAdmin:
+    """Create an active, verified admin: how the first admin comes to be (from the command line).
+
+    Rules: the same field and password rules as registration.
+    """
+
+    def __init__(
+        self, uow: UnitOfWork, hasher: PasswordHasher, policy: PasswordPolicy, clock: Clock
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._policy = policy
+        self._clock = clock
+
+    def execute(self, command: CreateAdminCommand) -> User:
+        username = validate_username(command.username)
+        email = normalize_email(command.email)
+        password = normalize_password(command.password)
+        check_new_password(self._policy, password, username=username, email=email)
+        with self._uow as uow:
+            ensure_username_free(uow, username)
+            ensure_email_free(uow, email)
+        user = User.register(
+            username=username,
+            email=email,
+            password_hash=self._hasher.hash(password),
+            full_name=command.full_name,
+            now=self._clock.now(),
+            role=Role.ADMIN,
+            email_verified=True,
+        )
+        with self._uow as uow:
+            uow.users.add(user)
+            uow.commit()
+        return user

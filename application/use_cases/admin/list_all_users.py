@@ -1,0 +1,32 @@
+from dataclasses import dataclass
+
+from application.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, page_of
+from application.ports.repositories import UserFilter
+from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.users.list_users import user_page_key
+from domain.users import Role, User
+
+
+@dataclass(frozen=True)
+class ListAllUsersQuery:
+    include_inactive: bool = True
+    role: Role | None = None
+    search: str | None = None
+    limit: int = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+
+class ListAllUsers:
+    """Every account with its private fields, for admins and operators; inactive ones by default."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def execute(self, query: ListAllUsersQuery) -> Page[User]:
+        after = decode_cursor(query.cursor)
+        user_filter = UserFilter(
+            search=query.search, role=query.role, active=None if query.include_inactive else True
+        )
+        with self._uow as uow:
+            rows = uow.users.list(user_filter, limit=query.limit + 1, after=after)
+        return page_of(rows, query.limit, user_page_key)

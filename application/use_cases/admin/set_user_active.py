@@ -1,0 +1,47 @@
+from dataclasses import dataclass
+
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.admin.user_reference import find_user
+from domain.users import User, ensure_an_admin_remains
+
+
+@dataclass(frozen=True)
+class SetUserActiveCommand:
+    user: str
+    """The user's id or username."""
+
+
+class ActivateUser:
+    """Reopen an account; its old tokens stay revoked."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def execute(self, command: SetUserActiveCommand) -> User:
+        with self._uow as uow:
+            user = find_user(uow, command.user)
+            user.activate(self._clock.now())
+            uow.users.update(user)
+            uow.commit()
+        return user
+
+
+class DeactivateUser:
+    """Close someone's account: every token of theirs stops working. The last active admin stays."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def execute(self, command: SetUserActiveCommand) -> User:
+        now = self._clock.now()
+        with self._uow as uow:
+            user = find_user(uow, command.user)
+            ensure_an_admin_remains(user, uow.users.count_active_admins())
+            user.deactivate(now)
+            uow.users.update(user)
+            uow.sessions.revoke_all_for_user(user.id, now)
+            uow.commit()
+        return user

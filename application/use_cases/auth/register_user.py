@@ -1,0 +1,55 @@
+from dataclasses import dataclass
+
+from application.passwords import check_new_password
+from application.ports.clock import Clock
+from application.ports.password_hasher import PasswordHasher
+from application.ports.password_policy import PasswordPolicy
+from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.auth.uniqueness import ensure_email_free, ensure_username_free
+from domain.passwords import normalize_password
+from domain.users import User, normalize_email, validate_username
+
+
+@dataclass(frozen=True)
+class RegisterUserCommand:
+    username: str
+    email: str
+    password: str
+    full_name: str | None = None
+
+
+class RegisterUser:
+    """Create an ordinary, active, unverified account.
+
+    Rules: the username and email are free (case-insensitively; the database decides a race), the
+    password passes the policy, and registration never creates an admin.
+    """
+
+    def __init__(
+        self, uow: UnitOfWork, hasher: PasswordHasher, policy: PasswordPolicy, clock: Clock
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._policy = policy
+        self._clock = clock
+
+    def execute(self, command: RegisterUserCommand) -> User:
+        username = validate_username(command.username)
+        email = normalize_email(command.email)
+        password = normalize_password(command.password)
+        check_new_password(self._policy, password, username=username, email=email)
+        with self._uow as uow:
+            ensure_username_free(uow, username)
+            ensure_email_free(uow, email)
+        password_hash = self._hasher.hash(password)
+        user = User.register(
+            username=username,
+            email=email,
+            password_hash=password_hash,
+            full_name=command.full_name,
+            now=self._clock.now(),
+        )
+        with self._uow as uow:
+            uow.users.add(user)
+            uow.commit()
+        return user

@@ -1,0 +1,62 @@
+"""Starting a session and issuing its first token pair: shared by login and password change."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from application.ports.clock import Clock
+from application.ports.tokens import AccessTokenService
+from application.ports.unit_of_work import UnitOfWork
+from application.secret_tokens import hash_secret_token, new_secret_token
+from domain.sessions import AuthSession
+from domain.users import User
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    session: AuthSession
+    user: User
+
+
+@dataclass(frozen=True)
+class SessionLifetimes:
+    idle: timedelta
+    """A session unused for this long expires (REFRESH_TOKEN_EXPIRE_DAYS)."""
+    absolute: timedelta
+    """A session expires this long after login, used or not (SESSION_MAX_LIFETIME_DAYS)."""
+
+
+class SessionStarter:
+    def __init__(
+        self, tokens: AccessTokenService, clock: Clock, lifetimes: SessionLifetimes
+    ) -> None:
+        self._tokens = tokens
+        self._clock = clock
+        self._lifetimes = lifetimes
+
+    def start(
+        self, uow: UnitOfWork, user: User, *, user_agent: str | None, ip: str | None
+    ) -> IssuedTokens:
+        """Record a new session in `uow` (the caller commits) and issue its tokens."""
+        now = self._clock.now()
+        session = AuthSession.start(
+            user_id=user.id,
+            now=now,
+            idle_lifetime=self._lifetimes.idle,
+            max_lifetime=self._lifetimes.absolute,
+            user_agent=user_agent,
+            ip=ip,
+        )
+        refresh_token = new_secret_token()
+        uow.sessions.add(session)
+        uow.sessions.add_refresh_token(session.id, hash_secret_token(refresh_token), now)
+        access = self._tokens.issue(user, session.id)
+        return IssuedTokens(
+            access_token=access.token,
+            expires_in=access.expires_in,
+            refresh_token=refresh_token,
+            session=session,
+            user=user,
+        )

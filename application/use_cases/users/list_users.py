@@ -1,0 +1,32 @@
+from dataclasses import dataclass
+
+from application.pagination import DEFAULT_PAGE_SIZE, Page, PageKey, decode_cursor, page_of
+from application.ports.repositories import UserFilter
+from application.ports.unit_of_work import UnitOfWork
+from domain.users import User
+
+
+@dataclass(frozen=True)
+class ListUsersQuery:
+    search: str | None = None
+    limit: int = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+
+def user_page_key(user: User) -> PageKey:
+    return PageKey(created_at=user.created_at, id=user.id)
+
+
+class ListUsers:
+    """The public directory: active users only, newest first."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def execute(self, query: ListUsersQuery) -> Page[User]:
+        after = decode_cursor(query.cursor)
+        with self._uow as uow:
+            rows = uow.users.list(
+                UserFilter(search=query.search, active=True), limit=query.limit + 1, after=after
+            )
+        return page_of(rows, query.limit, user_page_key)

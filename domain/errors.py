@@ -1,0 +1,55 @@
+"""Domain errors: plain exceptions, each with a stable machine code that interfaces may show."""
+
+
+class DomainError(Exception):
+    """Base of every error a use case may raise on purpose."""
+
+    code = "domain_error"
+    message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+
+    @property
+    def detail(self) -> str:
+        return str(self)
+
+
+class InvalidField(DomainError):
+    """A value breaks a field rule; `field` names the field."""
+
+    code = "invalid_field"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UsernameTaken(DomainError):
+    code = "username_taken"
+    message = "This username is already taken."
+
+
+class EmailTaken(DomainError):
+    code = "email_taken"
+    message = "This email address is already registered."
+
+
+class UserNotFound(DomainError):
+    code = "not_found"
+    message = "User not found."
+
+
+class LastAdmin(DomainError):
+    code = "last_admin"
+    message = "The last active admin cannot be deactivated, demoted or deleted."
+
+
+class PermissionDenied(DomainError):
+    code = "permission_denied"
+    message = "You are not allowed to do this."
+
+
+class AdminRequired(PermissionDenied):
+    code = "admin_required"
+    message = "This action requires the admin role."

@@ -1,0 +1,137 @@
+"""The composition root: the one place that picks adapters from settings and wires use cases to them."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from dependency_injector import containers, providers
+from sqlalchemy.engine import Engine
+
+from application.use_cases.account.change_password import ChangePassword
+from application.use_cases.account.deactivate_account import DeactivateAccount
+from application.use_cases.account.delete_account import DeleteAccount
+from application.use_cases.account.get_profile import GetProfile
+from application.use_cases.account.update_profile import UpdateProfile
+from application.use_cases.admin.create_admin import CreateAdmin
+from application.use_cases.admin.list_all_users import ListAllUsers
+from application.use_cases.admin.set_user_active import ActivateUser, DeactivateUser
+from application.use_cases.auth.authenticate_access_token import AuthenticateAccessToken
+from application.use_cases.auth.login import Login
+from application.use_cases.auth.register_user import RegisterUser
+from application.use_cases.auth.session_tokens import SessionLifetimes, SessionStarter
+from application.use_cases.users.get_user import GetUser
+from application.use_cases.users.list_users import ListUsers
+from infrastructure.clock import SystemClock
+from infrastructure.persistence.memory.database import MemoryDatabase
+from infrastructure.persistence.memory.unit_of_work import MemoryUnitOfWork
+from infrastructure.persistence.migrator import AlembicMigrator
+from infrastructure.persistence.readiness import MemoryReadiness, SqlAlchemyReadiness
+from infrastructure.persistence.sqlalchemy.engine import create_database_engine
+from infrastructure.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from infrastructure.security.argon2_hasher import Argon2PasswordHasher
+from infrastructure.security.jwt_keys import load_signing_keys
+from infrastructure.security.jwt_tokens import JwtAccessTokenService
+from infrastructure.security.password_policy import ZxcvbnPasswordPolicy
+from infrastructure.settings import Settings
+
+
+def _engine(url: str) -> Iterator[Engine]:
+    engine = create_database_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def _persistence_kind(settings: Settings) -> str:
+    return "memory" if settings.uses_memory_database else "sqlalchemy"
+
+
+def _access_tokens(settings: Settings, clock: SystemClock) -> JwtAccessTokenService:
+    signing_key, verification_key = load_signing_keys(
+        settings.algorithm,
+        settings.hmac_secret() if settings.algorithm == "HS256" else None,
+        settings.jwt_private_key_file,
+        settings.jwt_public_key_file,
+    )
+    return JwtAccessTokenService(
+        algorithm=settings.algorithm,
+        signing_key=signing_key,
+        verification_key=verification_key,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        lifetime=timedelta(minutes=settings.access_token_expire_minutes),
+        clock=clock,
+    )
+
+
+def _session_lifetimes(settings: Settings) -> SessionLifetimes:
+    return SessionLifetimes(
+        idle=timedelta(days=settings.refresh_token_expire_days),
+        absolute=timedelta(days=settings.session_max_lifetime_days),
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Singleton(Settings)
+    persistence = providers.Callable(_persistence_kind, settings)
+
+    clock = providers.Singleton(SystemClock)
+    engine = providers.Resource(_engine, settings.provided.database_url)
+    memory_database = providers.Singleton(MemoryDatabase)
+    uow = providers.Selector(
+        persistence,
+        memory=providers.Factory(MemoryUnitOfWork, memory_database),
+        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine),
+    )
+    readiness = providers.Selector(
+        persistence,
+        memory=providers.Singleton(MemoryReadiness),
+        sqlalchemy=providers.Singleton(SqlAlchemyReadiness, engine),
+    )
+    migrator = providers.Factory(AlembicMigrator, settings.provided.database_url)
+
+    password_hasher = providers.Singleton(
+        Argon2PasswordHasher,
+        time_cost=settings.provided.argon2_time_cost,
+        memory_cost=settings.provided.argon2_memory_cost,
+        parallelism=settings.provided.argon2_parallelism,
+    )
+    password_policy = providers.Singleton(
+        ZxcvbnPasswordPolicy,
+        min_length=settings.provided.password_min_length,
+        min_strength=settings.provided.password_min_strength,
+    )
+    access_tokens = providers.Singleton(_access_tokens, settings, clock)
+    session_starter = providers.Singleton(
+        SessionStarter, access_tokens, clock, providers.Callable(_session_lifetimes, settings)
+    )
+
+    register_user = providers.Factory(RegisterUser, uow, password_hasher, password_policy, clock)
+    login = providers.Factory(
+        Login,
+        uow,
+        password_hasher,
+        session_starter,
+        require_email_verification=settings.provided.require_email_verification,
+    )
+    authenticate_access_token = providers.Factory(AuthenticateAccessToken, uow, access_tokens)
+    get_profile = providers.Factory(GetProfile, uow)
+    update_profile = providers.Factory(UpdateProfile, uow, clock)
+    change_password = providers.Factory(
+        ChangePassword, uow, password_hasher, password_policy, clock, session_starter
+    )
+    deactivate_account = providers.Factory(DeactivateAccount, uow, password_hasher, clock)
+    delete_account = providers.Factory(DeleteAccount, uow, password_hasher)
+    list_users = providers.Factory(ListUsers, uow)
+    get_user = providers.Factory(GetUser, uow)
+
+    create_admin = providers.Factory(CreateAdmin, uow, password_hasher, password_policy, clock)
+    list_all_users = providers.Factory(ListAllUsers, uow)
+    activate_user = providers.Factory(ActivateUser, uow, clock)
+    deactivate_user = providers.Factory(DeactivateUser, uow, clock)
+
+
+def build_container(settings: Settings | None = None) -> Container:
+    """A container for these settings (read from the environment when not given)."""
+    container = Container()
+    if settings is not None:
+        container.settings.override(providers.Object(settings))
+    return container

@@ -1,0 +1,121 @@
+"""Repositories over a unit of work's private copy of the in-memory tables."""
+
+import copy
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import TypeVar
+
+from application.pagination import PageKey
+from application.ports.repositories import UserFilter
+from domain.errors import EmailTaken, UsernameTaken
+from domain.sessions import AuthSession
+from domain.users import User, username_key
+from infrastructure.persistence.memory.database import (
+    RefreshTokenRecord,
+    Tables,
+    delete,
+    insert,
+    replace_row,
+)
+from infrastructure.persistence.timestamps import as_utc
+
+TablesAccess = Callable[[], Tables]
+T = TypeVar("T")
+
+
+class MemoryUserRepository:
+    def __init__(self, tables: TablesAccess) -> None:
+        self._tables = tables
+
+    def add(self, user: User) -> None:
+        tables = self._tables()
+        _ensure_unique(tables, user)
+        insert(tables, "users", user.id, user)
+
+    def update(self, user: User) -> None:
+        tables = self._tables()
+        if user.id in tables.users:
+            _ensure_unique(tables, user)
+        replace_row(tables, "users", user.id, user)
+
+    def delete(self, user_id: uuid.UUID) -> None:
+        delete(self._tables(), "users", user_id)
+
+    def get(self, user_id: uuid.UUID) -> User | None:
+        return _copy_of(self._tables().users.get(user_id))
+
+    def get_by_username(self, username: str) -> User | None:
+        key = username_key(username)
+        return self._first(lambda user: username_key(user.username) == key)
+
+    def get_by_email(self, email: str) -> User | None:
+        return self._first(lambda user: user.email == email)
+
+    def count_active_admins(self) -> int:
+        # The unit of work holds the store's lock, so the count holds until it ends.
+        return sum(user.counts_as_active_admin for user in self._tables().users.values())
+
+    def list(self, user_filter: UserFilter, *, limit: int, after: PageKey | None) -> list[User]:
+        rows = [user for user in self._tables().users.values() if _matches(user, user_filter)]
+        if after is not None:
+            rows = [
+                user for user in rows if (user.created_at, user.id) < (after.created_at, after.id)
+            ]
+        rows.sort(key=lambda user: (user.created_at, user.id), reverse=True)
+        return [copy.copy(user) for user in rows[:limit]]
+
+    def _first(self, predicate: Callable[[User], bool]) -> User | None:
+        found = next((user for user in self._tables().users.values() if predicate(user)), None)
+        return _copy_of(found)
+
+
+class MemorySessionRepository:
+    def __init__(self, tables: TablesAccess) -> None:
+        self._tables = tables
+
+    def add(self, session: AuthSession) -> None:
+        insert(self._tables(), "sessions", session.id, session)
+
+    def get(self, session_id: uuid.UUID) -> AuthSession | None:
+        return _copy_of(self._tables().sessions.get(session_id))
+
+    def update(self, session: AuthSession) -> None:
+        replace_row(self._tables(), "sessions", session.id, session)
+
+    def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None:
+        sessions = self._tables().sessions
+        for session in list(sessions.values()):
+            if session.user_id == user_id and session.revoked_at is None:
+                sessions[session.id] = replace(session, revoked_at=as_utc(now))
+
+    def add_refresh_token(self, session_id: uuid.UUID, token_hash: str, now: datetime) -> None:
+        record = RefreshTokenRecord(token_hash=token_hash, session_id=session_id, created_at=now)
+        insert(self._tables(), "refresh_tokens", token_hash, record)
+
+
+def _ensure_unique(tables: Tables, user: User) -> None:
+    """The SQL schema's unique constraints on username_key and email."""
+    others = [other for other in tables.users.values() if other.id != user.id]
+    key = username_key(user.username)
+    if any(username_key(other.username) == key for other in others):
+        raise UsernameTaken()
+    if any(other.email == user.email for other in others):
+        raise EmailTaken()
+
+
+def _matches(user: User, user_filter: UserFilter) -> bool:
+    if user_filter.active is not None and user.is_active != user_filter.active:
+        return False
+    if user_filter.role is not None and user.role != user_filter.role:
+        return False
+    if user_filter.search is None:
+        return True
+    term = user_filter.search.lower()
+    # The same forms the SQL adapter searches: username_key and lower(full_name).
+    return term in username_key(user.username) or term in (user.full_name or "").lower()
+
+
+def _copy_of(row: T | None) -> T | None:
+    return None if row is None else copy.copy(row)

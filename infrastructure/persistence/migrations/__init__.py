@@ -1,0 +1,1 @@
+"""Alembic's environment and revisions for the SQL schema; AlembicMigrator finds them here."""

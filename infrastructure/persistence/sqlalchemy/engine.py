@@ -1,0 +1,67 @@
+"""Engines for the SQL adapters: the application's, and a plain one for migrations."""
+
+import sqlite3
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 15.0
+
+SqliteValue = str | bytes | int | float | None
+
+
+def create_database_engine(url: str) -> Engine:
+    """The application's engine. Statement parameters stay out of error messages and logs,
+    since they may hold password hashes."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    ensure_sqlite_directory(parsed)
+    engine = sa.create_engine(
+        parsed,
+        hide_parameters=True,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+    )
+    sa.event.listen(engine, "connect", _configure_sqlite_connection)
+    sa.event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def create_migration_engine(url: str) -> Engine:
+    """A pool-less engine with the backend's defaults. On SQLite that leaves foreign keys
+    unenforced, as Alembic's batch mode needs: it rebuilds a table by dropping it, and with
+    enforcement on, dropping `users` would cascade-delete every session."""
+    parsed = make_url(url)
+    ensure_sqlite_directory(parsed)
+    return sa.create_engine(parsed, poolclass=NullPool, hide_parameters=True)
+
+
+def ensure_sqlite_directory(url: URL) -> None:
+    """Create the folder of a SQLite database file, so a fresh checkout needs no set-up."""
+    database = url.database
+    in_memory = not database or database == ":memory:" or "uri" in url.query
+    if url.get_backend_name() == "sqlite" and not in_memory:
+        Path(database or "").parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite_connection(
+    dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry
+) -> None:
+    # The driver's legacy mode begins no transaction before a SELECT and breaks SAVEPOINT;
+    # SQLAlchemy's `begin` event below emits BEGIN instead.
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute("PRAGMA foreign_keys = ON")
+    # SQLite's own lower() folds ASCII only; searches should fold like PostgreSQL and Python.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: SqliteValue) -> SqliteValue:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _begin_immediate(connection: Connection) -> None:
+    # Take the write lock up front: SQLite has no SELECT ... FOR UPDATE, and a read lock
+    # upgraded later fails at once instead of waiting out the busy timeout.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

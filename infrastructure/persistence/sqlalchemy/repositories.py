@@ -1,0 +1,153 @@
+"""Repositories as SQLAlchemy Core statements on the unit of work's connection."""
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from application.pagination import PageKey
+from application.ports.repositories import UserFilter
+from domain.errors import DomainError, EmailTaken, UsernameTaken
+from domain.sessions import AuthSession
+from domain.users import Role, User, username_key
+from infrastructure.persistence.sqlalchemy.mapping import (
+    session_from_row,
+    session_values,
+    user_from_row,
+    user_values,
+)
+from infrastructure.persistence.sqlalchemy.tables import auth_sessions, refresh_tokens, users
+
+ConnectionAccess = Callable[[], Connection]
+
+
+class SqlAlchemyUserRepository:
+    def __init__(self, connection: ConnectionAccess) -> None:
+        self._connection = connection
+
+    def add(self, user: User) -> None:
+        _write(self._connection(), sa.insert(users).values(user_values(user)))
+
+    def update(self, user: User) -> None:
+        statement = sa.update(users).where(users.c.id == user.id).values(user_values(user))
+        _write(self._connection(), statement)
+
+    def delete(self, user_id: uuid.UUID) -> None:
+        # The foreign keys' ON DELETE CASCADE removes what the user owns.
+        self._connection().execute(sa.delete(users).where(users.c.id == user_id))
+
+    def get(self, user_id: uuid.UUID) -> User | None:
+        return self._one(users.c.id == user_id)
+
+    def get_by_username(self, username: str) -> User | None:
+        return self._one(users.c.username_key == username_key(username))
+
+    def get_by_email(self, email: str) -> User | None:
+        return self._one(users.c.email == email)
+
+    def count_active_admins(self) -> int:
+        # Lock the rows themselves (PostgreSQL refuses FOR UPDATE with an aggregate): a
+        # concurrent demotion waits for this unit of work, then counts what it left.
+        statement = (
+            sa.select(users.c.id)
+            .where(users.c.role == Role.ADMIN.value, users.c.is_active.is_(True))
+            .with_for_update()
+        )
+        return len(self._connection().execute(statement).all())
+
+    def list(self, user_filter: UserFilter, *, limit: int, after: PageKey | None) -> list[User]:
+        statement = (
+            sa.select(users)
+            .where(*_user_conditions(user_filter))
+            .order_by(users.c.created_at.desc(), users.c.id.desc())
+            .limit(limit)
+        )
+        if after is not None:
+            # A row-value comparison (the values take the columns' types) walks the index.
+            key = sa.tuple_(users.c.created_at, users.c.id)
+            statement = statement.where(key < (after.created_at, after.id))
+        rows = self._connection().execute(statement).mappings()
+        return [user_from_row(row) for row in rows]
+
+    def _one(self, condition: sa.ColumnElement[bool]) -> User | None:
+        row = self._connection().execute(sa.select(users).where(condition)).mappings().first()
+        return None if row is None else user_from_row(row)
+
+
+class SqlAlchemySessionRepository:
+    def __init__(self, connection: ConnectionAccess) -> None:
+        self._connection = connection
+
+    def add(self, session: AuthSession) -> None:
+        _write(self._connection(), sa.insert(auth_sessions).values(session_values(session)))
+
+    def get(self, session_id: uuid.UUID) -> AuthSession | None:
+        statement = sa.select(auth_sessions).where(auth_sessions.c.id == session_id)
+        row = self._connection().execute(statement).mappings().first()
+        return None if row is None else session_from_row(row)
+
+    def update(self, session: AuthSession) -> None:
+        statement = (
+            sa.update(auth_sessions)
+            .where(auth_sessions.c.id == session.id)
+            .values(session_values(session))
+        )
+        _write(self._connection(), statement)
+
+    def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None:
+        statement = (
+            sa.update(auth_sessions)
+            .where(auth_sessions.c.user_id == user_id, auth_sessions.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        self._connection().execute(statement)
+
+    def add_refresh_token(self, session_id: uuid.UUID, token_hash: str, now: datetime) -> None:
+        statement = sa.insert(refresh_tokens).values(
+            token_hash=token_hash, session_id=session_id, created_at=now, spent_at=None
+        )
+        _write(self._connection(), statement)
+
+
+def _write(connection: Connection, statement: sa.Executable) -> None:
+    """Run a write that a constraint may refuse, translating unique violations to domain errors.
+
+    The savepoint keeps the transaction usable after a refusal (PostgreSQL would otherwise
+    abort it), as the in-memory adapter's is.
+    """
+    try:
+        with connection.begin_nested():
+            connection.execute(statement)
+    except IntegrityError as error:
+        taken = _taken_error(error)
+        if taken is None:
+            raise
+        raise taken from None
+
+
+def _taken_error(error: IntegrityError) -> DomainError | None:
+    # PostgreSQL names the constraint; SQLite's message names the column ("users.email").
+    diagnostics = getattr(error.orig, "diag", None)
+    culprit = getattr(diagnostics, "constraint_name", None) or str(error.orig)
+    if users.c.username_key.name in culprit:
+        return UsernameTaken()
+    if users.c.email.name in culprit:
+        return EmailTaken()
+    return None
+
+
+def _user_conditions(user_filter: UserFilter) -> Iterator[sa.ColumnElement[bool]]:
+    if user_filter.active is not None:
+        yield users.c.is_active.is_(user_filter.active)
+    if user_filter.role is not None:
+        yield users.c.role == user_filter.role.value
+    if user_filter.search is not None:
+        # autoescape makes % and _ literal; both sides are folded to lower case.
+        term = user_filter.search.lower()
+        yield sa.or_(
+            users.c.username_key.contains(term, autoescape=True),
+            sa.func.lower(users.c.full_name).contains(term, autoescape=True),
+        )

@@ -1,0 +1,105 @@
+"""Configuration from environment variables (and an optional `.env`); the names are part of the contract."""
+
+import secrets
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_KEY_BYTES = 32
+DEV_SECRET_FILE = Path(".tessera-secret")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    secret_key: SecretStr | None = None
+    algorithm: Literal["HS256", "RS256", "EdDSA"] = "HS256"
+    jwt_private_key_file: str | None = None
+    jwt_public_key_file: str | None = None
+    jwt_issuer: str = "tessera"
+    jwt_audience: str = "tessera-api"
+    access_token_expire_minutes: int = Field(15, ge=1)
+    refresh_token_expire_days: int = Field(7, ge=1)
+    session_max_lifetime_days: int = Field(30, ge=1)
+
+    database_url: str = "sqlite:///./tessera.db"
+    redis_url: str | None = None
+    auto_migrate: bool | None = None
+    """Unset means: true in development and test, false in production."""
+
+    email_backend: Literal["console", "smtp"] = "console"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    email_from: str = "no-reply@localhost"
+    public_base_url: str = "http://localhost:8000"
+    require_email_verification: bool = False
+
+    login_max_failures: int = Field(5, ge=1)
+    login_failure_window_seconds: int = Field(900, ge=1)
+    login_max_attempts_per_ip_per_minute: int = Field(60, ge=1)
+    password_min_length: int = Field(8, ge=1, le=128)
+    password_min_strength: int = Field(2, ge=0, le=4)
+
+    cors_origins: str = ""
+    trusted_proxies: str = ""
+
+    # Argon2id cost; the defaults are RFC 9106's low-memory profile (argon2-cffi's own defaults).
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_cost: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+
+    @model_validator(mode="after")
+    def _secret_key_is_strong(self) -> Self:
+        if self.algorithm != "HS256":
+            return self
+        if self.secret_key is not None:
+            if len(self.secret_key.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES:
+                raise ValueError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long")
+        elif self.environment == "production":
+            raise ValueError("SECRET_KEY is required in production")
+        return self
+
+    @property
+    def migrate_on_start(self) -> bool:
+        if self.auto_migrate is None:
+            return self.environment != "production"
+        return self.auto_migrate
+
+    @property
+    def uses_memory_database(self) -> bool:
+        return self.database_url.startswith("memory://")
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return _comma_list(self.cors_origins)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _comma_list(self.trusted_proxies)
+
+    def hmac_secret(self) -> str:
+        """The HS256 key: the configured one, else (development) one generated once and kept locally."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.environment == "test":
+            return secrets.token_urlsafe(MIN_SECRET_KEY_BYTES)
+        return _load_or_create_dev_secret(DEV_SECRET_FILE)
+
+
+def _comma_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _load_or_create_dev_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(secret)
+    return secret

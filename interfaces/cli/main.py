@@ -1,0 +1,168 @@
+"""The `tessera` command line: a second inbound interface over the same use cases."""
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+
+from application.use_cases.admin.create_admin import CreateAdminCommand
+from application.use_cases.admin.list_all_users import ListAllUsersQuery
+from application.use_cases.admin.set_user_active import SetUserActiveCommand
+from domain.errors import DomainError
+from domain.users import User
+from infrastructure.container import Container, build_container
+
+app = typer.Typer(
+    help="Tessera: run the API and manage its database and accounts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+
+class CommandFailed(Exception):
+    """A failure worth one line on stderr."""
+
+
+def _container() -> Container:
+    container = build_container()
+    settings = container.settings()
+    if settings.migrate_on_start and not settings.uses_memory_database:
+        container.migrator().upgrade()
+    return container
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to bind.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Run the HTTP API."""
+
+    settings = build_container().settings()
+    if settings.migrate_on_start and not settings.uses_memory_database:
+        build_container(settings).migrator().upgrade()
+    # Migrated once here, so workers need not race to do it again.
+    os.environ["AUTO_MIGRATE"] = "false"
+    uvicorn.run(
+        "interfaces.http.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,  # X-Forwarded-For is honoured only from TRUSTED_PROXIES, by the app
+        server_header=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    build_container().migrator().upgrade()
+    typer.echo("database is at the latest revision")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's revision."""
+    typer.echo(build_container().migrator().current() or "no revision (empty database)")
+
+
+@users_app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Option(help="The admin's username.")],
+    email: Annotated[str, typer.Option(help="The admin's email address.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create an active, verified admin."""
+    if not password_stdin:
+        raise CommandFailed("give the password on standard input, with --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CommandFailed("no password on standard input")
+    user = (
+        _container()
+        .create_admin()
+        .execute(CreateAdminCommand(username=username, email=email, password=password))
+    )
+    typer.echo(f"created admin {user.username} ({user.id})")
+
+
+@users_app.command("list")
+def list_users() -> None:
+    """List every account, newest first."""
+    use_case = _container().list_all_users()
+    cursor = None
+    while True:
+        page = use_case.execute(ListAllUsersQuery(limit=100, cursor=cursor))
+        for user in page.items:
+            typer.echo(_describe(user))
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+
+
+@users_app.command("activate")
+def activate(user: Annotated[str, typer.Argument(help="The user's id or username.")]) -> None:
+    """Reopen an account."""
+    activated = _container().activate_user().execute(SetUserActiveCommand(user=user))
+    typer.echo(f"activated {_describe(activated)}")
+
+
+@users_app.command("deactivate")
+def deactivate(user: Annotated[str, typer.Argument(help="The user's id or username.")]) -> None:
+    """Close an account and revoke its tokens."""
+    deactivated = _container().deactivate_user().execute(SetUserActiveCommand(user=user))
+    typer.echo(f"deactivated {_describe(deactivated)}")
+
+
+def _describe(user: User) -> str:
+    state = "active" if user.is_active else "inactive"
+    return f"{user.id}  {user.username}  {user.email}  {user.role.value}  {state}"
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Entry point: every failure is one line on stderr and a non-zero exit, never a traceback."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="tessera", standalone_mode=False)
+    except typer.Exit as done:
+        return int(done.exit_code)
+    except typer.Abort:
+        return _fail("aborted", 130)
+    except typer.exceptions.TyperException as error:  # usage errors; typer vendors its own click
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        return _fail(message or "a command is missing (see --help)", getattr(error, "exit_code", 2))
+    except (DomainError, CommandFailed) as error:
+        return _fail(str(error), 1)
+    except ValidationError as error:  # the settings read from the environment are not valid
+        problem = error.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"]).upper()
+        return _fail(f"configuration: {field + ': ' if field else ''}{problem['msg']}", 2)
+    except Exception as error:  # a broken database or configuration: say so, briefly
+        return _fail(f"{type(error).__name__}: {_first_line(error)}", 1)
+    return 0
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else "failed"
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"tessera: error: {_first_line(Exception(message))}", file=sys.stderr)
+    return status or 1
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -1,0 +1,49 @@
+"""The HTTP interface: `create_app` builds the FastAPI app around a container."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
+
+from infrastructure.container import Container, build_container
+from interfaces.http.errors import install_error_handlers
+from interfaces.http.middleware import SecurityHeadersMiddleware
+from interfaces.http.routers import auth, operations, users
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    """Build the app; tests pass a container with overridden providers."""
+    container = container or build_container()
+    settings = container.settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start and not settings.uses_memory_database:
+            await run_in_threadpool(container.migrator().upgrade)
+        yield
+        container.shutdown_resources()
+
+    app = FastAPI(
+        title="Tessera",
+        version="0.1.0",
+        description="Tasks and posts for many users, behind JWT authentication.",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.container = container
+    app.state.trusted_proxies = frozenset(settings.trusted_proxy_list)
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    for router in (operations.router, auth.router, users.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,52 @@
+"""FastAPI dependencies: use cases from the app's container, the current user, the caller's details."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from application.use_cases.auth.authenticate_access_token import AuthenticateAccessToken
+from domain.users import User
+from infrastructure.container import Container
+from interfaces.http.client import ClientInfo, client_info
+from interfaces.http.errors import NotAuthenticated
+
+T = TypeVar("T")
+
+# auto_error=False: the contract's 401 body and challenge come from our own error handlers.
+bearer_token = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def container_of(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def use_case(build: Callable[[Container], T]) -> Callable[[Request], Awaitable[T]]:
+    """A dependency that builds a fresh use case (with its own unit of work) from the container."""
+
+    async def dependency(request: Request) -> T:  # async: building is cheap, no thread hop needed
+        return build(container_of(request))
+
+    return dependency
+
+
+def current_user(
+    token: Annotated[str | None, Depends(bearer_token)],
+    authenticate: Annotated[
+        AuthenticateAccessToken, Depends(use_case(lambda c: c.authenticate_access_token()))
+    ],
+) -> User:
+    if not token:
+        raise NotAuthenticated()
+    return authenticate.execute(token)
+
+
+async def caller(request: Request) -> ClientInfo:
+    trusted = request.app.state.trusted_proxies
+    return client_info(request, trusted)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+Caller = Annotated[ClientInfo, Depends(caller)]

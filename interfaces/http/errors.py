@@ -1,0 +1,144 @@
+"""The one mapping from domain and application errors to the contract's HTTP answers."""
+
+import logging
+from collections.abc import Mapping
+from typing import Any, cast
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from application.errors import (
+    AccountInactive,
+    EmailNotVerified,
+    InvalidCredentials,
+    InvalidCurrentPassword,
+    InvalidCursor,
+    InvalidToken,
+    PasswordPolicyViolation,
+)
+from domain.errors import (
+    DomainError,
+    EmailTaken,
+    InvalidField,
+    LastAdmin,
+    PermissionDenied,
+    UsernameTaken,
+    UserNotFound,
+)
+
+logger = logging.getLogger(__name__)
+
+STATUS_OF: Mapping[type[DomainError], int] = {
+    InvalidCredentials: 401,
+    InvalidToken: 401,
+    InvalidCurrentPassword: 400,
+    InvalidCursor: 400,
+    AccountInactive: 403,
+    EmailNotVerified: 403,
+    PermissionDenied: 403,
+    UserNotFound: 404,
+    UsernameTaken: 409,
+    EmailTaken: 409,
+    LastAdmin: 409,
+}
+
+HTTP_CODES: Mapping[int, str] = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_attempts",
+}
+
+SENSITIVE_FIELDS = frozenset(
+    {"password", "current_password", "new_password", "token", "refresh_token", "access_token"}
+)
+
+
+class NotAuthenticated(Exception):
+    """No bearer token was sent."""
+
+
+def error_response(
+    status: int, code: str, detail: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+
+
+def unauthorized(code: str, detail: str, *, token_was_sent: bool) -> JSONResponse:
+    challenge = 'Bearer error="invalid_token"' if token_was_sent else "Bearer"
+    return error_response(401, code, detail, {"WWW-Authenticate": challenge})
+
+
+def status_of(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]
+    return 400
+
+
+def validation_body(field: str, message: str, error_type: str) -> dict[str, Any]:
+    return {"detail": [{"loc": ["body", field], "msg": message, "type": error_type}]}
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    exc = cast(DomainError, exc)
+    if isinstance(exc, InvalidField | PasswordPolicyViolation):
+        return JSONResponse(validation_body(exc.field, exc.detail, exc.code), status_code=422)
+    status = status_of(exc)
+    if status == 401:
+        return unauthorized(exc.code, exc.detail, token_was_sent=isinstance(exc, InvalidToken))
+    return error_response(status, exc.code, exc.detail)
+
+
+async def _not_authenticated(request: Request, exc: Exception) -> JSONResponse:
+    return unauthorized("not_authenticated", "Not authenticated.", token_was_sent=False)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    exc = cast(StarletteHTTPException, exc)
+    code = HTTP_CODES.get(exc.status_code, "error")
+    detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
+    return error_response(exc.status_code, code, detail, exc.headers)
+
+
+def _scrub(value: Any) -> Any:
+    """Drop the values of password and token fields from whatever pydantic echoes back."""
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items() if k not in SENSITIVE_FIELDS}
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    return value
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    errors = []
+    for raw in cast(RequestValidationError, exc).errors():
+        error = dict(raw)
+        location = error.get("loc", ())
+        if location and location[-1] in SENSITIVE_FIELDS:
+            error.pop("input", None)
+        elif "input" in error:
+            error["input"] = _scrub(error["input"])
+        errors.append(error)
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "Internal server error.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(NotAuthenticated, _not_authenticated)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)

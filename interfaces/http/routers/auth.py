@@ -1,0 +1,64 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from application.use_cases.auth.login import Login, LoginCommand
+from application.use_cases.auth.register_user import RegisterUser, RegisterUserCommand
+from interfaces.http.dependencies import Caller, use_case
+from interfaces.http.openapi import errors
+from interfaces.http.schemas import (
+    LoginRequest,
+    LoginResponse,
+    RegisterRequest,
+    TokenResponse,
+    UserPrivate,
+)
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+RegisterUserDep = Annotated[RegisterUser, Depends(use_case(lambda c: c.register_user()))]
+LoginDep = Annotated[Login, Depends(use_case(lambda c: c.login()))]
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPrivate,
+    responses=errors(409, 422),
+)
+def register(body: RegisterRequest, register_user: RegisterUserDep) -> UserPrivate:
+    user = register_user.execute(
+        RegisterUserCommand(
+            username=body.username,
+            email=body.email,
+            password=body.password,
+            full_name=body.full_name,
+        )
+    )
+    return UserPrivate.of(user)
+
+
+@router.post("/login", response_model=LoginResponse, responses=errors(401, 403, 422))
+def login(body: LoginRequest, login: LoginDep, client: Caller) -> LoginResponse:
+    issued = login.execute(
+        LoginCommand(
+            login=body.login, password=body.password, user_agent=client.user_agent, ip=client.ip
+        )
+    )
+    return LoginResponse.of(issued)
+
+
+@router.post("/token", response_model=TokenResponse, responses=errors(401, 403, 422))
+def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    login: LoginDep,
+    client: Caller,
+) -> TokenResponse:
+    """The OAuth2 password flow, for the docs' Authorize button."""
+    issued = login.execute(
+        LoginCommand(
+            login=form.username, password=form.password, user_agent=client.user_agent, ip=client.ip
+        )
+    )
+    return TokenResponse.of(issued)

@@ -1,0 +1,109 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from application.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from application.use_cases.account.change_password import ChangePassword, ChangePasswordCommand
+from application.use_cases.account.deactivate_account import (
+    DeactivateAccount,
+    DeactivateAccountCommand,
+)
+from application.use_cases.account.delete_account import DeleteAccount, DeleteAccountCommand
+from application.use_cases.account.update_profile import UpdateProfile, UpdateProfileCommand
+from application.use_cases.users.get_user import GetUser
+from application.use_cases.users.list_users import ListUsers, ListUsersQuery
+from interfaces.http.dependencies import Caller, CurrentUser, use_case
+from interfaces.http.openapi import errors
+from interfaces.http.schemas import (
+    ChangePasswordRequest,
+    PageResponse,
+    PasswordConfirmation,
+    TokenResponse,
+    UpdateProfileRequest,
+    UserPrivate,
+    UserPublic,
+    public_user_page,
+)
+
+router = APIRouter(prefix="/users", tags=["users"], responses=errors(401, 403))
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+Cursor = Annotated[str | None, Query(max_length=512)]
+
+
+@router.get("/me", response_model=UserPrivate)
+def read_me(user: CurrentUser) -> UserPrivate:
+    return UserPrivate.of(user)
+
+
+@router.patch("/me", response_model=UserPrivate, responses=errors(409, 422))
+def update_me(
+    body: UpdateProfileRequest,
+    user: CurrentUser,
+    update_profile: Annotated[UpdateProfile, Depends(use_case(lambda c: c.update_profile()))],
+) -> UserPrivate:
+    changes = body.model_dump(exclude_unset=True)
+    updated = update_profile.execute(UpdateProfileCommand(user_id=user.id, **changes))
+    return UserPrivate.of(updated)
+
+
+@router.patch("/me/password", response_model=TokenResponse, responses=errors(400, 422))
+def change_my_password(
+    body: ChangePasswordRequest,
+    user: CurrentUser,
+    client: Caller,
+    change_password: Annotated[ChangePassword, Depends(use_case(lambda c: c.change_password()))],
+) -> TokenResponse:
+    issued = change_password.execute(
+        ChangePasswordCommand(
+            user_id=user.id,
+            current_password=body.current_password,
+            new_password=body.new_password,
+            user_agent=client.user_agent,
+            ip=client.ip,
+        )
+    )
+    return TokenResponse.of(issued)
+
+
+@router.patch(
+    "/me/deactivate", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 409, 422)
+)
+def deactivate_me(
+    body: PasswordConfirmation,
+    user: CurrentUser,
+    deactivate: Annotated[DeactivateAccount, Depends(use_case(lambda c: c.deactivate_account()))],
+) -> None:
+    deactivate.execute(DeactivateAccountCommand(user_id=user.id, password=body.password))
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 409, 422))
+def delete_me(
+    body: PasswordConfirmation,
+    user: CurrentUser,
+    delete: Annotated[DeleteAccount, Depends(use_case(lambda c: c.delete_account()))],
+) -> None:
+    delete.execute(DeleteAccountCommand(user_id=user.id, password=body.password))
+
+
+@router.get("", response_model=PageResponse[UserPublic], responses=errors(400))
+@router.get("/", response_model=PageResponse[UserPublic], include_in_schema=False)
+def list_users(
+    user: CurrentUser,
+    list_users: Annotated[ListUsers, Depends(use_case(lambda c: c.list_users()))],
+    search: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> PageResponse[UserPublic]:
+    page = list_users.execute(ListUsersQuery(search=search, limit=limit, cursor=cursor))
+    return public_user_page(page)
+
+
+@router.get("/{user_id}", response_model=UserPublic, responses=errors(404))
+def read_user(
+    user_id: uuid.UUID,
+    user: CurrentUser,
+    get_user: Annotated[GetUser, Depends(use_case(lambda c: c.get_user()))],
+) -> UserPublic:
+    return UserPublic.of(get_user.execute(user_id))

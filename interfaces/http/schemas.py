@@ -1,0 +1,176 @@
+"""The contract's request and response bodies. Requests forbid unknown fields (no mass assignment)."""
+
+import uuid
+from datetime import datetime
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from application.pagination import Page
+from application.use_cases.auth.session_tokens import IssuedTokens
+from domain.users import (
+    EMAIL_MAX_LENGTH,
+    FULL_NAME_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    USERNAME_MIN_LENGTH,
+    USERNAME_PATTERN,
+    User,
+)
+
+# Generous bounds that reject absurd input before any work; the policy then applies the real rules.
+PASSWORD_FIELD_MAX_LENGTH = 1024
+TOKEN_FIELD_MAX_LENGTH = 4096
+
+Username = Field(
+    min_length=USERNAME_MIN_LENGTH, max_length=USERNAME_MAX_LENGTH, pattern=USERNAME_PATTERN
+)
+Email = Field(max_length=EMAIL_MAX_LENGTH)
+FullName = Field(default=None, max_length=FULL_NAME_MAX_LENGTH)
+Password = Field(min_length=1, max_length=PASSWORD_FIELD_MAX_LENGTH)
+
+ItemT = TypeVar("ItemT")
+
+
+class RequestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterRequest(RequestBody):
+    username: str = Username
+    email: str = Email
+    password: str = Password
+    full_name: str | None = FullName
+
+
+class LoginRequest(RequestBody):
+    """`username` may hold a username or an email; `email` is accepted as well."""
+
+    username: str | None = Field(default=None, max_length=EMAIL_MAX_LENGTH)
+    email: str | None = Field(default=None, max_length=EMAIL_MAX_LENGTH)
+    password: str = Password
+
+    @model_validator(mode="after")
+    def _one_name(self) -> "LoginRequest":
+        if not (self.username or self.email):
+            raise ValueError("Give a username or an email.")
+        return self
+
+    @property
+    def login(self) -> str:
+        return self.username or self.email or ""
+
+
+class UpdateProfileRequest(RequestBody):
+    """Every field is optional; `full_name` may be cleared with null, `username` and `email` not."""
+
+    username: str | None = Field(
+        default=None,
+        min_length=USERNAME_MIN_LENGTH,
+        max_length=USERNAME_MAX_LENGTH,
+        pattern=USERNAME_PATTERN,
+    )
+    email: str | None = Field(default=None, max_length=EMAIL_MAX_LENGTH)
+    full_name: str | None = FullName
+
+    @model_validator(mode="after")
+    def _no_null_names(self) -> "UpdateProfileRequest":
+        for name in ("username", "email"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null.")
+        return self
+
+
+class ChangePasswordRequest(RequestBody):
+    current_password: str = Password
+    new_password: str = Password
+
+
+class PasswordConfirmation(RequestBody):
+    password: str = Password
+
+
+class UserPublic(BaseModel):
+    id: uuid.UUID
+    username: str
+    full_name: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> "UserPublic":
+        return cls(
+            id=user.id, username=user.username, full_name=user.full_name, created_at=user.created_at
+        )
+
+
+class UserPrivate(UserPublic):
+    email: str
+    role: Literal["user", "admin"]
+    is_active: bool
+    email_verified: bool
+
+    @classmethod
+    def of(cls, user: User) -> "UserPrivate":
+        return cls(
+            id=user.id,
+            username=user.username,
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role.value,
+            is_active=user.is_active,
+            email_verified=user.email_verified,
+            created_at=user.created_at,
+        )
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int
+    refresh_token: str
+
+    @classmethod
+    def of(cls, issued: IssuedTokens) -> "TokenResponse":
+        return cls(
+            access_token=issued.access_token,
+            expires_in=issued.expires_in,
+            refresh_token=issued.refresh_token,
+        )
+
+
+class LoginResponse(TokenResponse):
+    user: UserPrivate
+
+    @classmethod
+    def of(cls, issued: IssuedTokens) -> "LoginResponse":
+        return cls(
+            access_token=issued.access_token,
+            expires_in=issued.expires_in,
+            refresh_token=issued.refresh_token,
+            user=UserPrivate.of(issued.user),
+        )
+
+
+class PageResponse(BaseModel, Generic[ItemT]):
+    items: list[ItemT]
+    next_cursor: str | None
+
+
+def public_user_page(page: Page[User]) -> PageResponse[UserPublic]:
+    return PageResponse[UserPublic](
+        items=[UserPublic.of(user) for user in page.items], next_cursor=page.next_cursor
+    )
+
+
+def private_user_page(page: Page[User]) -> PageResponse[UserPrivate]:
+    return PageResponse[UserPrivate](
+        items=[UserPrivate.of(user) for user in page.items], next_cursor=page.next_cursor
+    )
+
+
+class ErrorBody(BaseModel):
+    detail: str
+    code: str
+
+
+class HealthResponse(BaseModel):
+    status: str

@@ -1,0 +1,95 @@
+"""Unit-of-work factories for every persistence adapter, so one contract suite runs on each.
+
+PostgreSQL joins when TEST_POSTGRES_URL is set; then an unreachable server is an error, never a
+skip. Each PostgreSQL user of the shared database works in a schema of its own, dropped after.
+"""
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from infrastructure.persistence.memory import MemoryDatabase, MemoryUnitOfWork
+from infrastructure.persistence.sqlalchemy import (
+    SqlAlchemyUnitOfWork,
+    create_database_engine,
+    metadata,
+)
+from tests.adapters.builders import UnitOfWorkFactory
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+SQL_BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture(params=["memory", *SQL_BACKENDS])
+def uow_factory(request: pytest.FixtureRequest) -> UnitOfWorkFactory:
+    if request.param == "memory":
+        database = MemoryDatabase()
+        return lambda: MemoryUnitOfWork(database)
+    engine: Engine = request.getfixturevalue(f"{request.param}_engine")
+    return lambda: SqlAlchemyUnitOfWork(engine)
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'contract.db'}")
+    metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_session_engine() -> Iterator[Engine]:
+    """One schema for the whole run; tests empty its tables rather than rebuild them."""
+    with postgres_schema() as url:
+        engine = create_database_engine(url)
+        metadata.create_all(engine)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def postgresql_engine(postgres_session_engine: Engine) -> Engine:
+    table_names = ", ".join(table.name for table in metadata.sorted_tables)
+    with postgres_session_engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {table_names}")
+    return postgres_session_engine
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Makes URLs of new empty databases (for tests that build the schema themselves)."""
+    with ExitStack() as cleanup:
+
+        def new_database() -> str:
+            if request.param == "postgresql":
+                return cleanup.enter_context(postgres_schema())
+            # In a folder that does not exist yet: the engines create it.
+            return f"sqlite:///{tmp_path / uuid.uuid4().hex / 'tessera.db'}"
+
+        yield new_database
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """Create a uniquely named schema, yield a URL whose search_path is that schema alone, and
+    drop it (tables, alembic_version and all) afterwards, so runs never see each other's tables."""
+    assert POSTGRES_URL is not None
+    admin = sa.create_engine(POSTGRES_URL, poolclass=sa.NullPool)
+    schema = f"tessera_test_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        # A session time zone far from UTC, so that reading timestamps back in UTC is tested.
+        options = f"-csearch_path={schema} -cTimeZone=Asia/Kolkata"
+        url = make_url(POSTGRES_URL).update_query_dict({"options": options})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()

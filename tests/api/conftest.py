@@ -1,0 +1,77 @@
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from infrastructure.container import build_container
+from infrastructure.settings import Settings
+from interfaces.http.app import create_app
+
+STRONG_PASSWORD = "correct horse battery staple"
+# Cheap Argon2 parameters keep the suite fast; the adapter's own tests check the real defaults.
+FAST_ARGON2: dict[str, Any] = {
+    "argon2_time_cost": 1,
+    "argon2_memory_cost": 1024,
+    "argon2_parallelism": 1,
+}
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": f"sqlite:///{tmp_path / 'tessera.db'}",
+        **FAST_ARGON2,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(build_container(settings))) as test_client:
+        yield test_client
+
+
+class Api:
+    """Small helpers over the contract, so tests read as the steps a client takes."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    def register(
+        self, username: str = "alice", password: str = STRONG_PASSWORD, **extra: Any
+    ) -> dict[str, Any]:
+        body = {"username": username, "email": f"{username}@example.com", "password": password}
+        response = self.client.post("/auth/register", json={**body, **extra})
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def login(self, username: str = "alice", password: str = STRONG_PASSWORD) -> dict[str, Any]:
+        response = self.client.post(
+            "/auth/login", json={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def token(self, username: str = "alice", password: str = STRONG_PASSWORD) -> str:
+        return str(self.login(username, password)["access_token"])
+
+    def registered_token(self, username: str = "alice") -> str:
+        self.register(username)
+        return self.token(username)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def api(client: TestClient) -> Api:
+    return Api(client)

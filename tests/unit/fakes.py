@@ -1,0 +1,65 @@
+"""Fast fakes for the ports the memory adapter does not cover: no real hashing cost, a settable clock."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from application.errors import InvalidToken
+from application.ports.tokens import AccessTokenClaims, IssuedAccessToken
+from domain.users import User
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+class FakePasswordHasher:
+    """Hashes are `fake$<params>$<password>`; `params` changes to simulate new Argon2 parameters."""
+
+    def __init__(self, params: str = "v1") -> None:
+        self.params = params
+        self.verified_hashes: list[str] = []
+
+    @property
+    def dummy_hash(self) -> str:
+        return f"fake${self.params}$\x00dummy"
+
+    def hash(self, password: str) -> str:
+        return f"fake${self.params}${password}"
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.verified_hashes.append(password_hash)
+        parts = password_hash.split("$", 2)
+        return len(parts) == 3 and parts[0] == "fake" and parts[2] == password
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return not password_hash.startswith(f"fake${self.params}$")
+
+
+class FakeAccessTokens:
+    """Tokens are readable `user:session:version:role` strings: the JWT adapter has its own tests."""
+
+    expires_in = 900
+
+    def issue(self, user: User, session_id: uuid.UUID) -> IssuedAccessToken:
+        token = f"{user.id}:{session_id}:{user.token_version}:{user.role.value}"
+        return IssuedAccessToken(token=token, expires_in=self.expires_in)
+
+    def verify(self, token: str) -> AccessTokenClaims:
+        try:
+            user_id, session_id, version, role = token.split(":")
+            return AccessTokenClaims(
+                user_id=uuid.UUID(user_id),
+                session_id=uuid.UUID(session_id),
+                token_version=int(version),
+                role=role,
+                token_id=token,
+            )
+        except ValueError:
+            raise InvalidToken() from None
