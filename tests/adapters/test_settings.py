@@ -1,0 +1,61 @@
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from infrastructure import settings as settings_module
+from infrastructure.settings import Settings
+
+
+def make(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+def test_development_needs_no_configuration_and_keeps_one_generated_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    first = make().hmac_secret()
+    second = make().hmac_secret()
+    assert first == second
+    assert len(first.encode()) >= 32
+    secret_file = tmp_path / settings_module.DEV_SECRET_FILE
+    assert secret_file.read_text() == first
+    assert secret_file.stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY is required"):
+        make(environment="production")
+
+
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+def test_a_short_secret_key_is_refused_everywhere(environment: str) -> None:
+    with pytest.raises(ValidationError, match="at least 32 bytes"):
+        make(environment=environment, secret_key="secret")
+
+
+def test_production_with_a_strong_key_uses_it_and_does_not_migrate() -> None:
+    key = "k" * 16 + "0123456789abcdefXYZ"
+    settings = make(environment="production", secret_key=key)
+    assert settings.hmac_secret() == key
+    assert settings.migrate_on_start is False
+    assert make(environment="production", secret_key=key, auto_migrate=True).migrate_on_start
+
+
+def test_the_contract_variable_names_are_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "memory://")
+    monkeypatch.setenv("ACCESS_TOKEN_EXPIRE_MINUTES", "5")
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.1")
+    monkeypatch.setenv("REQUIRE_EMAIL_VERIFICATION", "true")
+    settings = make()
+    assert settings.uses_memory_database
+    assert settings.access_token_expire_minutes == 5
+    assert settings.cors_origin_list == ["https://a.example", "https://b.example"]
+    assert settings.trusted_proxy_list == ["10.0.0.1"]
+    assert settings.require_email_verification is True
+    assert "DATABASE_URL" in os.environ
