@@ -53,3 +53,18 @@ class PermissionDenied(DomainError):
 class AdminRequired(PermissionDenied):
     code = "admin_required"
     message = "This action requires the admin role."
+
+
+class TaskNotFound(DomainError):
+    code = "not_found"
+    message = "Task not found."
+
+
+class PostNotFound(DomainError):
+    code = "not_found"
+    message = "Post not found."
+
+
+class NotPostAuthor(PermissionDenied):
+    code = "not_post_author"
+    message = "Only the post's author or an admin may change it."

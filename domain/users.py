@@ -136,6 +136,13 @@ class User:
         self.full_name = validate_full_name(full_name)
         self.updated_at = now
 
+    def change_role(self, role: Role, now: datetime) -> None:
+        """Tokens carry the role, so a change makes every earlier token unusable."""
+        if role is not self.role:
+            self.role = role
+            self.revoke_tokens()
+        self.updated_at = now
+
     def deactivate(self, now: datetime) -> None:
         self.is_active = False
         self.revoke_tokens()
@@ -147,6 +154,6 @@ class User:
 
 
 def ensure_an_admin_remains(target: User, active_admin_count: int) -> None:
-    """The last active admin can never be deactivated, demoted or deleted, by anyone."""
+    """The last active admin can never be deactivated, demoted or deleted, by anyone (themself too)."""
     if target.counts_as_active_admin and active_admin_count <= 1:
         raise LastAdmin()

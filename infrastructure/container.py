@@ -11,13 +11,26 @@ from application.use_cases.account.deactivate_account import DeactivateAccount
 from application.use_cases.account.delete_account import DeleteAccount
 from application.use_cases.account.get_profile import GetProfile
 from application.use_cases.account.update_profile import UpdateProfile
+from application.use_cases.admin.change_role import ChangeRole
 from application.use_cases.admin.create_admin import CreateAdmin
+from application.use_cases.admin.delete_user import DeleteUser
+from application.use_cases.admin.get_any_user import GetAnyUser
 from application.use_cases.admin.list_all_users import ListAllUsers
 from application.use_cases.admin.set_user_active import ActivateUser, DeactivateUser
 from application.use_cases.auth.authenticate_access_token import AuthenticateAccessToken
 from application.use_cases.auth.login import Login
 from application.use_cases.auth.register_user import RegisterUser
 from application.use_cases.auth.session_tokens import SessionLifetimes, SessionStarter
+from application.use_cases.posts.create_post import CreatePost
+from application.use_cases.posts.delete_post import DeletePost
+from application.use_cases.posts.get_post import GetPost
+from application.use_cases.posts.list_posts import ListMyPosts, ListPublishedPosts
+from application.use_cases.posts.update_own_post import UpdateOwnPost
+from application.use_cases.tasks.create_task import CreateTask
+from application.use_cases.tasks.delete_task import DeleteTask
+from application.use_cases.tasks.get_task import GetTask
+from application.use_cases.tasks.list_tasks import ListTasks
+from application.use_cases.tasks.update_task import UpdateTask
 from application.use_cases.users.get_user import GetUser
 from application.use_cases.users.list_users import ListUsers
 from infrastructure.clock import SystemClock
@@ -127,6 +140,22 @@ class Container(containers.DeclarativeContainer):
     list_all_users = providers.Factory(ListAllUsers, uow)
     activate_user = providers.Factory(ActivateUser, uow, clock)
     deactivate_user = providers.Factory(DeactivateUser, uow, clock)
+    change_role = providers.Factory(ChangeRole, uow, clock)
+    delete_user = providers.Factory(DeleteUser, uow)
+    get_any_user = providers.Factory(GetAnyUser, uow)
+
+    create_task = providers.Factory(CreateTask, uow, clock)
+    list_tasks = providers.Factory(ListTasks, uow)
+    get_task = providers.Factory(GetTask, uow)
+    update_task = providers.Factory(UpdateTask, uow, clock)
+    delete_task = providers.Factory(DeleteTask, uow)
+
+    create_post = providers.Factory(CreatePost, uow, clock)
+    list_published_posts = providers.Factory(ListPublishedPosts, uow)
+    list_my_posts = providers.Factory(ListMyPosts, uow)
+    get_post = providers.Factory(GetPost, uow)
+    update_own_post = providers.Factory(UpdateOwnPost, uow, clock)
+    delete_post = providers.Factory(DeletePost, uow)
 
 
 def build_container(settings: Settings | None = None) -> Container:

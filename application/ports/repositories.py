@@ -1,10 +1,12 @@
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from application.pagination import PageKey
+from domain.posts import Post
 from domain.sessions import AuthSession
+from domain.tasks import Priority, Task
 from domain.users import Role, User
 
 
@@ -59,4 +61,68 @@ class SessionRepository(Protocol):
 
     def add_refresh_token(self, session_id: uuid.UUID, token_hash: str, now: datetime) -> None:
         """Record the hash of a new refresh token of the session; the token itself is never stored."""
+        ...
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    completed: bool | None = None
+    priority: Priority | None = None
+    due_before: date | None = None
+    """Only tasks due strictly before this day (tasks without a due date never match)."""
+    search: str | None = None
+    """Case-insensitive literal substring of the title or the description."""
+
+
+class TaskRepository(Protocol):
+    """Every read and write is scoped by owner in the query itself."""
+
+    def add(self, task: Task) -> None: ...
+
+    def get(self, owner_id: uuid.UUID, task_id: uuid.UUID) -> Task | None: ...
+
+    def update(self, task: Task) -> None:
+        """Store every field of `task`, matching on its id and its owner."""
+        ...
+
+    def delete(self, owner_id: uuid.UUID, task_id: uuid.UUID) -> bool:
+        """True when the owner's task existed and is gone."""
+        ...
+
+    def list(
+        self, owner_id: uuid.UUID, task_filter: TaskFilter, *, limit: int, after: PageKey | None
+    ) -> list[Task]:
+        """The owner's tasks, newest first (created_at, then id, descending), strictly after `after`."""
+        ...
+
+
+@dataclass(frozen=True)
+class AuthoredPost:
+    """A post with its author, read in one query."""
+
+    post: Post
+    author: User
+
+
+@dataclass(frozen=True)
+class PostFilter:
+    author_id: uuid.UUID | None = None
+    published: bool | None = None
+    search: str | None = None
+    """Case-insensitive literal substring of the title or the content."""
+
+
+class PostRepository(Protocol):
+    def add(self, post: Post) -> None: ...
+
+    def get(self, post_id: uuid.UUID) -> AuthoredPost | None: ...
+
+    def update(self, post: Post) -> None: ...
+
+    def delete(self, post_id: uuid.UUID) -> None: ...
+
+    def list(
+        self, post_filter: PostFilter, *, limit: int, after: PageKey | None
+    ) -> list[AuthoredPost]:
+        """Newest first (created_at, then id, descending), strictly after `after`."""
         ...

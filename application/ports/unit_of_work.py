@@ -1,7 +1,12 @@
 from types import TracebackType
 from typing import Protocol, Self
 
-from application.ports.repositories import SessionRepository, UserRepository
+from application.ports.repositories import (
+    PostRepository,
+    SessionRepository,
+    TaskRepository,
+    UserRepository,
+)
 
 
 class UnitOfWork(Protocol):
@@ -9,6 +14,8 @@ class UnitOfWork(Protocol):
 
     users: UserRepository
     sessions: SessionRepository
+    tasks: TaskRepository
+    posts: PostRepository
 
     def __enter__(self) -> Self: ...
 

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from infrastructure.container import Container, build_container
 from interfaces.http.errors import install_error_handlers
 from interfaces.http.middleware import SecurityHeadersMiddleware
-from interfaces.http.routers import auth, operations, users
+from interfaces.http.routers import admin, auth, operations, posts, tasks, users
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -44,6 +44,13 @@ def create_app(container: Container | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    for router in (operations.router, auth.router, users.router):
+    for router in (
+        operations.router,
+        auth.router,
+        users.router,
+        tasks.router,
+        posts.router,
+        admin.router,
+    ):
         app.include_router(router)
     return app

@@ -43,10 +43,21 @@ def current_user(
     return authenticate.execute(token)
 
 
+def optional_user(
+    token: Annotated[str | None, Depends(bearer_token)],
+    authenticate: Annotated[
+        AuthenticateAccessToken, Depends(use_case(lambda c: c.authenticate_access_token()))
+    ],
+) -> User | None:
+    """Anonymous when no token is sent; a token that is sent must be valid (never silently ignored)."""
+    return authenticate.execute(token) if token else None
+
+
 async def caller(request: Request) -> ClientInfo:
     trusted = request.app.state.trusted_proxies
     return client_info(request, trusted)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]
 Caller = Annotated[ClientInfo, Depends(caller)]

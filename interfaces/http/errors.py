@@ -25,6 +25,8 @@ from domain.errors import (
     InvalidField,
     LastAdmin,
     PermissionDenied,
+    PostNotFound,
+    TaskNotFound,
     UsernameTaken,
     UserNotFound,
 )
@@ -40,6 +42,8 @@ STATUS_OF: Mapping[type[DomainError], int] = {
     EmailNotVerified: 403,
     PermissionDenied: 403,
     UserNotFound: 404,
+    TaskNotFound: 404,
+    PostNotFound: 404,
     UsernameTaken: 409,
     EmailTaken: 409,
     LastAdmin: 409,

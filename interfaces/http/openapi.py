@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from interfaces.http.schemas import ErrorBody
+from interfaces.http.schemas.common import ErrorBody
 
 _DESCRIPTIONS = {
     400: "Bad request",

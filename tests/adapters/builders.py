@@ -1,13 +1,21 @@
 """Test data for the adapter tests."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
 
 from application.ports.unit_of_work import UnitOfWork
+from domain.posts import Post
 from domain.sessions import AuthSession
+from domain.tasks import Priority, Task
 from domain.users import Role, User
+from infrastructure.persistence.memory import ConstraintViolation
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+# What a refused key (duplicate, missing parent) raises: no port error exists for these bugs.
+KEY_VIOLATION = (ConstraintViolation, IntegrityError)
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -42,3 +50,58 @@ def make_session(user: User, now: datetime = T0) -> AuthSession:
         user_agent="pytest",
         ip="127.0.0.1",
     )
+
+
+def make_task(
+    owner: User,
+    title: str = "Write the report",
+    *,
+    description: str | None = None,
+    completed: bool = False,
+    priority: Priority = Priority.MEDIUM,
+    due_date: date | None = None,
+    created_at: datetime = T0,
+) -> Task:
+    return Task.create(
+        owner_id=owner.id,
+        title=title,
+        description=description,
+        completed=completed,
+        priority=priority,
+        due_date=due_date,
+        now=created_at,
+    )
+
+
+def make_post(
+    author: User,
+    title: str = "A first post",
+    *,
+    content: str = "Twenty characters at the very least.",
+    published: bool = True,
+    created_at: datetime = T0,
+) -> Post:
+    return Post.create(
+        author_id=author.id, title=title, content=content, published=published, now=created_at
+    )
+
+
+def add_users(uow_factory: UnitOfWorkFactory, *users: User) -> None:
+    with uow_factory() as uow:
+        for user in users:
+            uow.users.add(user)
+        uow.commit()
+
+
+def add_tasks(uow_factory: UnitOfWorkFactory, *tasks: Task) -> None:
+    with uow_factory() as uow:
+        for task in tasks:
+            uow.tasks.add(task)
+        uow.commit()
+
+
+def add_posts(uow_factory: UnitOfWorkFactory, *posts: Post) -> None:
+    with uow_factory() as uow:
+        for post in posts:
+            uow.posts.add(post)
+        uow.commit()

@@ -7,12 +7,11 @@ skip. Each PostgreSQL user of the shared database works in a schema of its own, 
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from infrastructure.persistence.memory import MemoryDatabase, MemoryUnitOfWork
 from infrastructure.persistence.sqlalchemy import (
@@ -20,6 +19,7 @@ from infrastructure.persistence.sqlalchemy import (
     create_database_engine,
     metadata,
 )
+from infrastructure.persistence.sqlalchemy.scratch import scratch_schema
 from tests.adapters.builders import UnitOfWorkFactory
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
@@ -33,6 +33,13 @@ def uow_factory(request: pytest.FixtureRequest) -> UnitOfWorkFactory:
         return lambda: MemoryUnitOfWork(database)
     engine: Engine = request.getfixturevalue(f"{request.param}_engine")
     return lambda: SqlAlchemyUnitOfWork(engine)
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def sql_engine(request: pytest.FixtureRequest) -> Engine:
+    """An engine on a fresh schema of each SQL backend, for tests of the SQL adapter alone."""
+    engine: Engine = request.getfixturevalue(f"{request.param}_engine")
+    return engine
 
 
 @pytest.fixture
@@ -75,21 +82,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[C
         yield new_database
 
 
-@contextmanager
-def postgres_schema() -> Iterator[str]:
-    """Create a uniquely named schema, yield a URL whose search_path is that schema alone, and
-    drop it (tables, alembic_version and all) afterwards, so runs never see each other's tables."""
+def postgres_schema() -> AbstractContextManager[str]:
+    """A schema of its own, dropped after. The session time zone is far from UTC, so that
+    reading timestamps back in UTC is tested."""
     assert POSTGRES_URL is not None
-    admin = sa.create_engine(POSTGRES_URL, poolclass=sa.NullPool)
-    schema = f"tessera_test_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        # A session time zone far from UTC, so that reading timestamps back in UTC is tested.
-        options = f"-csearch_path={schema} -cTimeZone=Asia/Kolkata"
-        url = make_url(POSTGRES_URL).update_query_dict({"options": options})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+    return scratch_schema(POSTGRES_URL, prefix="tessera_test", time_zone="Asia/Kolkata")

@@ -3,12 +3,15 @@
 import os
 import subprocess
 import sys
+from datetime import date
 from operator import itemgetter
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
+from application.ports.repositories import AuthoredPost
 from domain.sessions import AuthSession
 from domain.users import User
 from infrastructure.persistence.migrator import AlembicMigrator, SchemaDriftError
@@ -18,9 +21,14 @@ from infrastructure.persistence.sqlalchemy import (
     metadata,
 )
 from infrastructure.persistence.sqlalchemy.engine import create_migration_engine
-from tests.adapters.builders import make_session, make_user
+from infrastructure.persistence.sqlalchemy.mapping import task_values
+from infrastructure.persistence.sqlalchemy.tables import tasks
+from tests.adapters.builders import make_post, make_session, make_task, make_user
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+FIRST_TABLES = {"users", "auth_sessions", "refresh_tokens"}
+ALL_TABLES = FIRST_TABLES | {"tasks", "posts"}
+FIRST_REVISION = "0878ec7edb1c"
 
 
 def schema_of(url: str) -> dict[str, dict[str, object]]:
@@ -80,20 +88,29 @@ def test_the_migrated_schema_is_exactly_the_tables_schema(empty_database):
     metadata.create_all(engine)
     engine.dispose()
 
-    assert set(schema_of(migrated)) == {"users", "auth_sessions", "refresh_tokens"}
+    assert set(schema_of(migrated)) == ALL_TABLES
     assert schema_of(migrated) == schema_of(created)
 
 
-def test_check_reports_drift(empty_database):
+@pytest.mark.parametrize(
+    "index",
+    [
+        "ix_users_created_at_id",
+        "ix_tasks_owner_id_created_at_id",
+        "ix_posts_author_id_created_at_id",
+        "ix_posts_published_created_at_id",
+    ],
+)
+def test_check_reports_drift(empty_database, index):
     url = empty_database()
     migrator = AlembicMigrator(url)
     migrator.upgrade()
     engine = create_migration_engine(url)
     with engine.begin() as connection:
-        connection.execute(sa.text("DROP INDEX ix_users_created_at_id"))
+        connection.execute(sa.text(f"DROP INDEX {index}"))
     engine.dispose()
 
-    with pytest.raises(SchemaDriftError, match="ix_users_created_at_id"):
+    with pytest.raises(SchemaDriftError, match=index):
         migrator.check()
 
 
@@ -103,33 +120,74 @@ def test_the_migrated_schema_serves_the_repositories_and_cascades(empty_database
     engine = create_database_engine(url)
     alice: User = make_user("Alice")
     session: AuthSession = make_session(alice)
+    task, post = make_task(alice, due_date=date(2024, 5, 2)), make_post(alice)
     try:
         with SqlAlchemyUnitOfWork(engine) as uow:
             uow.users.add(alice)
             uow.sessions.add(session)
             uow.sessions.add_refresh_token(session.id, "f" * 64, session.created_at)
+            uow.tasks.add(task)
+            uow.posts.add(post)
             uow.commit()
         with SqlAlchemyUnitOfWork(engine) as uow:
             assert uow.users.get_by_username("ALICE") == alice
+            assert uow.tasks.get(alice.id, task.id) == task
+            assert uow.posts.get(post.id) == AuthoredPost(post=post, author=alice)
             uow.users.delete(alice.id)
             uow.commit()
         with SqlAlchemyUnitOfWork(engine) as uow:
             assert uow.sessions.get(session.id) is None
+            assert uow.tasks.get(alice.id, task.id) is None
+            assert uow.posts.get(post.id) is None
     finally:
         engine.dispose()
 
 
+def test_the_schema_refuses_an_unknown_task_priority(empty_database):
+    url = empty_database()
+    AlembicMigrator(url).upgrade()
+    alice = make_user("Alice")
+    values = task_values(make_task(alice)) | {"priority": "urgent"}
+    engine = create_database_engine(url)
+    try:
+        with SqlAlchemyUnitOfWork(engine) as uow:
+            uow.users.add(alice)
+            uow.commit()
+        with engine.connect() as connection, pytest.raises(IntegrityError, match="priority"):
+            connection.execute(sa.insert(tasks).values(values))
+    finally:
+        engine.dispose()
+
+
+def test_downgrading_the_tasks_and_posts_revision_leaves_the_first_schema(empty_database):
+    url = empty_database()
+    AlembicMigrator(url).upgrade()
+    first_only = empty_database()
+    run_alembic(first_only, "upgrade", FIRST_REVISION)
+
+    run_alembic(url, "downgrade", "-1")
+
+    assert set(schema_of(url)) == FIRST_TABLES
+    assert schema_of(url) == schema_of(first_only)
+    AlembicMigrator(url).upgrade()
+    AlembicMigrator(url).check()
+
+
+def run_alembic(url: str, *arguments: str) -> None:
+    """The `alembic` command line on the database at `url`."""
+    subprocess.run(
+        [sys.executable, "-m", "alembic", *arguments],
+        cwd=REPOSITORY_ROOT,
+        env=os.environ | {"DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+    )
+
+
 def test_the_alembic_command_line_uses_database_url(empty_database):
     url = empty_database()
-    environment = os.environ | {"DATABASE_URL": url}
 
-    for arguments in (["upgrade", "head"], ["check"]):
-        subprocess.run(
-            [sys.executable, "-m", "alembic", *arguments],
-            cwd=REPOSITORY_ROOT,
-            env=environment,
-            check=True,
-            capture_output=True,
-        )
+    run_alembic(url, "upgrade", "head")
+    run_alembic(url, "check")
 
     assert AlembicMigrator(url).current() == AlembicMigrator(url).head()

@@ -7,25 +7,20 @@ from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from application.pagination import PageKey
 from application.ports.repositories import UserFilter
 from domain.errors import EmailTaken, UsernameTaken
 from domain.sessions import AuthSession
 from domain.users import Role, User
-from infrastructure.persistence.memory import ConstraintViolation
-from tests.adapters.builders import T0, UnitOfWorkFactory, make_session, make_user
-
-# What a refused key (duplicate, missing parent) raises: no port error exists for these bugs.
-KEY_VIOLATION = (ConstraintViolation, IntegrityError)
-
-
-def add_users(uow_factory: UnitOfWorkFactory, *users: User) -> None:
-    with uow_factory() as uow:
-        for user in users:
-            uow.users.add(user)
-        uow.commit()
+from tests.adapters.builders import (
+    KEY_VIOLATION,
+    T0,
+    UnitOfWorkFactory,
+    add_users,
+    make_session,
+    make_user,
+)
 
 
 def get_user(uow_factory: UnitOfWorkFactory, user_id: uuid.UUID) -> User | None:
@@ -385,41 +380,6 @@ def test_concurrent_demotions_cannot_remove_the_last_admin(uow_factory):
 
 
 # --- users: lists --------------------------------------------------------------------------
-
-
-def test_list_is_newest_first_and_ties_are_broken_by_id_descending(uow_factory):
-    tied = [make_user(name, created_at=T0 + timedelta(hours=1)) for name in ("tie1", "tie2")]
-    oldest, newest = make_user("oldest"), make_user("newest", created_at=T0 + timedelta(hours=2))
-    add_users(uow_factory, tied[0], oldest, newest, tied[1])
-    tied.sort(key=lambda user: user.id, reverse=True)
-
-    assert list_usernames(uow_factory) == ["newest", tied[0].username, tied[1].username, "oldest"]
-
-
-def test_list_pages_strictly_after_the_key_and_honours_the_limit(uow_factory):
-    users = [make_user(f"user{i}", created_at=T0 + timedelta(minutes=i // 2)) for i in range(7)]
-    add_users(uow_factory, *users)
-    expected = list_usernames(uow_factory)
-
-    pages: list[list[str]] = []
-    after: PageKey | None = None
-    with uow_factory() as uow:
-        while page := uow.users.list(UserFilter(), limit=3, after=after):
-            pages.append([user.username for user in page])
-            after = PageKey(created_at=page[-1].created_at, id=page[-1].id)
-
-    assert [len(page) for page in pages] == [3, 3, 1]
-    assert [name for page in pages for name in page] == expected
-
-
-def test_a_page_key_in_another_time_zone_means_the_same_instant(uow_factory):
-    older, newer = make_user("older"), make_user("newer", created_at=T0 + timedelta(seconds=1))
-    add_users(uow_factory, older, newer)
-    key = PageKey(
-        created_at=newer.created_at.astimezone(timezone(timedelta(hours=-5))), id=newer.id
-    )
-
-    assert list_usernames(uow_factory, after=key) == ["older"]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from application.use_cases.admin.create_admin import CreateAdminCommand
 from infrastructure.container import build_container
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
@@ -75,3 +76,13 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.fixture
 def api(client: TestClient) -> Api:
     return Api(client)
+
+
+@pytest.fixture
+def admin_token(api: Api) -> str:
+    """An admin made the way the contract makes the first one: by the create-admin use case."""
+    container = api.client.app.state.container  # type: ignore[attr-defined]
+    container.create_admin().execute(
+        CreateAdminCommand(username="root", email="root@example.com", password=STRONG_PASSWORD)
+    )
+    return api.token("root")

@@ -1,13 +1,16 @@
 import pytest
 
 from application.errors import PasswordPolicyViolation
+from application.use_cases.admin.change_role import ChangeRole, ChangeRoleCommand
+from application.use_cases.admin.delete_user import DeleteUser, DeleteUserCommand
+from application.use_cases.admin.get_any_user import GetAnyUser, GetAnyUserQuery
 from application.use_cases.admin.list_all_users import ListAllUsers, ListAllUsersQuery
 from application.use_cases.admin.set_user_active import (
     ActivateUser,
     DeactivateUser,
     SetUserActiveCommand,
 )
-from domain.errors import LastAdmin, UserNotFound
+from domain.errors import AdminRequired, LastAdmin, UserNotFound
 from domain.users import Role
 from tests.unit.builders import create_admin, log_in, register, stored
 from tests.unit.conftest import World
@@ -63,3 +66,50 @@ def test_list_all_users_includes_inactive_and_filters_by_role(world: World) -> N
     ]
     active_only = use_case.execute(ListAllUsersQuery(include_inactive=False)).items
     assert [u.username for u in active_only] == ["root"]
+
+
+class TestAdminActions:
+    def test_ordinary_users_are_refused_every_admin_action(self, world: World) -> None:
+        create_admin(world)
+        user = register(world)
+        other = register(world, "bob")
+        with pytest.raises(AdminRequired):
+            ListAllUsers(world.uow()).execute(ListAllUsersQuery(actor=user))
+        with pytest.raises(AdminRequired):
+            GetAnyUser(world.uow()).execute(GetAnyUserQuery(str(other.id), actor=user))
+        with pytest.raises(AdminRequired):
+            DeactivateUser(world.uow(), world.clock).execute(
+                SetUserActiveCommand(str(other.id), actor=user)
+            )
+        with pytest.raises(AdminRequired):
+            ChangeRole(world.uow(), world.clock).execute(
+                ChangeRoleCommand(str(user.id), Role.ADMIN, actor=user)
+            )
+        with pytest.raises(AdminRequired):
+            DeleteUser(world.uow()).execute(DeleteUserCommand(str(other.id), actor=user))
+        assert stored(world, user).role is Role.USER
+        assert stored(world, other).is_active
+
+    def test_role_change_revokes_tokens_and_guards_the_last_admin(self, world: World) -> None:
+        admin = create_admin(world)
+        user = register(world)
+        change = ChangeRole(world.uow(), world.clock)
+        promoted = change.execute(ChangeRoleCommand(str(user.id), Role.ADMIN, actor=admin))
+        assert (promoted.role, promoted.token_version) == (Role.ADMIN, 1)
+        change.execute(ChangeRoleCommand(str(admin.id), Role.USER, actor=promoted))
+        with pytest.raises(LastAdmin):
+            change.execute(ChangeRoleCommand(str(user.id), Role.USER, actor=stored(world, user)))
+        assert stored(world, user).role is Role.ADMIN
+
+    def test_delete_user_cascades_and_guards_the_last_admin(self, world: World) -> None:
+        admin = create_admin(world)
+        user = register(world)
+        session = log_in(world).session
+        with pytest.raises(LastAdmin):
+            DeleteUser(world.uow()).execute(DeleteUserCommand(str(admin.id), actor=admin))
+        DeleteUser(world.uow()).execute(DeleteUserCommand(str(user.id), actor=admin))
+        with world.uow() as uow:
+            assert uow.users.get(user.id) is None
+            assert uow.sessions.get(session.id) is None
+        with pytest.raises(UserNotFound):
+            GetAnyUser(world.uow()).execute(GetAnyUserQuery(str(user.id), actor=admin))

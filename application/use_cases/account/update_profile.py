@@ -3,19 +3,10 @@ from dataclasses import dataclass
 
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
+from application.unset import UNSET, Unset
 from application.use_cases.auth.uniqueness import ensure_email_free, ensure_username_free
 from domain.errors import UserNotFound
 from domain.users import User, normalize_email, validate_username
-
-
-class Unset:
-    """Marks a field the client did not send (unlike None, which clears an optional field)."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET = Unset()
 
 
 @dataclass(frozen=True)

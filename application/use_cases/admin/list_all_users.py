@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from application.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, page_of
 from application.ports.repositories import UserFilter
 from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.admin.authorization import authorize_admin
 from application.use_cases.users.list_users import user_page_key
 from domain.users import Role, User
 
@@ -14,6 +15,7 @@ class ListAllUsersQuery:
     search: str | None = None
     limit: int = DEFAULT_PAGE_SIZE
     cursor: str | None = None
+    actor: User | None = None
 
 
 class ListAllUsers:
@@ -23,6 +25,7 @@ class ListAllUsers:
         self._uow = uow
 
     def execute(self, query: ListAllUsersQuery) -> Page[User]:
+        authorize_admin(query.actor)
         after = decode_cursor(query.cursor)
         user_filter = UserFilter(
             search=query.search, role=query.role, active=None if query.include_inactive else True

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.admin.authorization import authorize_admin
 from application.use_cases.admin.user_reference import find_user
 from domain.users import User, ensure_an_admin_remains
 
@@ -10,6 +11,8 @@ from domain.users import User, ensure_an_admin_remains
 class SetUserActiveCommand:
     user: str
     """The user's id or username."""
+    actor: User | None = None
+    """The admin acting, or None for the operator at the command line."""
 
 
 class ActivateUser:
@@ -20,6 +23,7 @@ class ActivateUser:
         self._clock = clock
 
     def execute(self, command: SetUserActiveCommand) -> User:
+        authorize_admin(command.actor)
         with self._uow as uow:
             user = find_user(uow, command.user)
             user.activate(self._clock.now())
@@ -36,6 +40,7 @@ class DeactivateUser:
         self._clock = clock
 
     def execute(self, command: SetUserActiveCommand) -> User:
+        authorize_admin(command.actor)
         now = self._clock.now()
         with self._uow as uow:
             user = find_user(uow, command.user)

@@ -2,12 +2,14 @@
 
 import threading
 import uuid
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from domain.posts import Post
 from domain.sessions import AuthSession
+from domain.tasks import Task
 from domain.users import User
 from infrastructure.persistence.timestamps import as_utc
 
@@ -37,9 +39,15 @@ class Tables:
     users: dict[uuid.UUID, User] = field(default_factory=dict)
     sessions: dict[uuid.UUID, AuthSession] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshTokenRecord] = field(default_factory=dict)
+    tasks: dict[uuid.UUID, Task] = field(default_factory=dict)
+    posts: dict[uuid.UUID, Post] = field(default_factory=dict)
 
     def copy(self) -> "Tables":
         return Tables(**{table.name: dict(getattr(self, table.name)) for table in fields(self)})
+
+
+# How repositories reach the tables of their unit of work's open transaction.
+TablesAccess = Callable[[], Tables]
 
 
 @dataclass(frozen=True)
@@ -51,10 +59,12 @@ class ForeignKey:
     parent: str
 
 
-# The same foreign keys as the SQL schema; a table added later (tasks, posts) adds a line here.
+# The same foreign keys as the SQL schema; a table added later adds a line here.
 FOREIGN_KEYS = (
     ForeignKey(child="sessions", column="user_id", parent="users"),
     ForeignKey(child="refresh_tokens", column="session_id", parent="sessions"),
+    ForeignKey(child="tasks", column="owner_id", parent="users"),
+    ForeignKey(child="posts", column="author_id", parent="users"),
 )
 
 

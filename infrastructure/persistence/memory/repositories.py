@@ -1,11 +1,10 @@
-"""Repositories over a unit of work's private copy of the in-memory tables."""
+"""User and session repositories over a unit of work's private copy of the in-memory tables."""
 
 import copy
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import TypeVar
 
 from application.pagination import PageKey
 from application.ports.repositories import UserFilter
@@ -15,14 +14,13 @@ from domain.users import User, username_key
 from infrastructure.persistence.memory.database import (
     RefreshTokenRecord,
     Tables,
+    TablesAccess,
     delete,
     insert,
     replace_row,
 )
+from infrastructure.persistence.memory.queries import contains_folded, copy_of, newest_first
 from infrastructure.persistence.timestamps import as_utc
-
-TablesAccess = Callable[[], Tables]
-T = TypeVar("T")
 
 
 class MemoryUserRepository:
@@ -44,7 +42,7 @@ class MemoryUserRepository:
         delete(self._tables(), "users", user_id)
 
     def get(self, user_id: uuid.UUID) -> User | None:
-        return _copy_of(self._tables().users.get(user_id))
+        return copy_of(self._tables().users.get(user_id))
 
     def get_by_username(self, username: str) -> User | None:
         key = username_key(username)
@@ -58,17 +56,12 @@ class MemoryUserRepository:
         return sum(user.counts_as_active_admin for user in self._tables().users.values())
 
     def list(self, user_filter: UserFilter, *, limit: int, after: PageKey | None) -> list[User]:
-        rows = [user for user in self._tables().users.values() if _matches(user, user_filter)]
-        if after is not None:
-            rows = [
-                user for user in rows if (user.created_at, user.id) < (after.created_at, after.id)
-            ]
-        rows.sort(key=lambda user: (user.created_at, user.id), reverse=True)
-        return [copy.copy(user) for user in rows[:limit]]
+        rows = (user for user in self._tables().users.values() if _matches(user, user_filter))
+        return [copy.copy(user) for user in newest_first(rows, limit=limit, after=after)]
 
     def _first(self, predicate: Callable[[User], bool]) -> User | None:
         found = next((user for user in self._tables().users.values() if predicate(user)), None)
-        return _copy_of(found)
+        return copy_of(found)
 
 
 class MemorySessionRepository:
@@ -79,7 +72,7 @@ class MemorySessionRepository:
         insert(self._tables(), "sessions", session.id, session)
 
     def get(self, session_id: uuid.UUID) -> AuthSession | None:
-        return _copy_of(self._tables().sessions.get(session_id))
+        return copy_of(self._tables().sessions.get(session_id))
 
     def update(self, session: AuthSession) -> None:
         replace_row(self._tables(), "sessions", session.id, session)
@@ -110,12 +103,7 @@ def _matches(user: User, user_filter: UserFilter) -> bool:
         return False
     if user_filter.role is not None and user.role != user_filter.role:
         return False
-    if user_filter.search is None:
-        return True
-    term = user_filter.search.lower()
     # The same forms the SQL adapter searches: username_key and lower(full_name).
-    return term in username_key(user.username) or term in (user.full_name or "").lower()
-
-
-def _copy_of(row: T | None) -> T | None:
-    return None if row is None else copy.copy(row)
+    return user_filter.search is None or contains_folded(
+        user_filter.search, username_key(user.username), user.full_name
+    )

@@ -1,12 +1,19 @@
 from types import TracebackType
 from typing import Self
 
-from application.ports.repositories import SessionRepository, UserRepository
+from application.ports.repositories import (
+    PostRepository,
+    SessionRepository,
+    TaskRepository,
+    UserRepository,
+)
 from infrastructure.persistence.memory.database import MemoryDatabase, Tables
+from infrastructure.persistence.memory.post_repository import MemoryPostRepository
 from infrastructure.persistence.memory.repositories import (
     MemorySessionRepository,
     MemoryUserRepository,
 )
+from infrastructure.persistence.memory.task_repository import MemoryTaskRepository
 from infrastructure.persistence.transaction_slot import TransactionSlot
 
 
@@ -23,6 +30,8 @@ class MemoryUnitOfWork:
         self.committed = False
         self.users: UserRepository = MemoryUserRepository(self._tables.current)
         self.sessions: SessionRepository = MemorySessionRepository(self._tables.current)
+        self.tasks: TaskRepository = MemoryTaskRepository(self._tables.current)
+        self.posts: PostRepository = MemoryPostRepository(self._tables.current)
 
     def __enter__(self) -> Self:
         self._tables.ensure_empty()

@@ -1,12 +1,26 @@
-"""Rows to domain objects and back; columns are named after the dataclasses' fields."""
+"""Rows to domain objects and back; columns are named after the dataclasses' fields.
+
+Rows are read by column object, not by name, so the same function reads a table's row
+alone or joined to another table with clashing names (posts and users both have `id`).
+"""
 
 from dataclasses import asdict
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
+from domain.posts import Post
 from domain.sessions import AuthSession
+from domain.tasks import Priority, Task
 from domain.users import Role, User, username_key
+from infrastructure.persistence.sqlalchemy.tables import auth_sessions, posts, tasks, users
+
+
+def columns_of(
+    table: sa.Table, row: RowMapping, *, leave_out: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    return {column.name: row[column] for column in table.c if column.name not in leave_out}
 
 
 def user_values(user: User) -> dict[str, Any]:
@@ -14,7 +28,7 @@ def user_values(user: User) -> dict[str, Any]:
 
 
 def user_from_row(row: RowMapping) -> User:
-    values = {name: value for name, value in row.items() if name != "username_key"}
+    values = columns_of(users, row, leave_out=("username_key",))
     return User(**values | {"role": Role(values["role"])})
 
 
@@ -23,4 +37,21 @@ def session_values(session: AuthSession) -> dict[str, Any]:
 
 
 def session_from_row(row: RowMapping) -> AuthSession:
-    return AuthSession(**row)
+    return AuthSession(**columns_of(auth_sessions, row))
+
+
+def task_values(task: Task) -> dict[str, Any]:
+    return asdict(task) | {"priority": task.priority.value}
+
+
+def task_from_row(row: RowMapping) -> Task:
+    values = columns_of(tasks, row)
+    return Task(**values | {"priority": Priority(values["priority"])})
+
+
+def post_values(post: Post) -> dict[str, Any]:
+    return asdict(post)
+
+
+def post_from_row(row: RowMapping) -> Post:
+    return Post(**columns_of(posts, row))

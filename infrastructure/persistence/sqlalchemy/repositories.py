@@ -1,7 +1,7 @@
-"""Repositories as SQLAlchemy Core statements on the unit of work's connection."""
+"""User and session repositories as SQLAlchemy Core statements on the unit of work's connection."""
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,9 +19,14 @@ from infrastructure.persistence.sqlalchemy.mapping import (
     user_from_row,
     user_values,
 )
+from infrastructure.persistence.sqlalchemy.queries import (
+    ConnectionAccess,
+    contains_literal,
+    folded,
+    newest_first,
+    write,
+)
 from infrastructure.persistence.sqlalchemy.tables import auth_sessions, refresh_tokens, users
-
-ConnectionAccess = Callable[[], Connection]
 
 
 class SqlAlchemyUserRepository:
@@ -59,16 +64,8 @@ class SqlAlchemyUserRepository:
         return len(self._connection().execute(statement).all())
 
     def list(self, user_filter: UserFilter, *, limit: int, after: PageKey | None) -> list[User]:
-        statement = (
-            sa.select(users)
-            .where(*_user_conditions(user_filter))
-            .order_by(users.c.created_at.desc(), users.c.id.desc())
-            .limit(limit)
-        )
-        if after is not None:
-            # A row-value comparison (the values take the columns' types) walks the index.
-            key = sa.tuple_(users.c.created_at, users.c.id)
-            statement = statement.where(key < (after.created_at, after.id))
+        statement = sa.select(users).where(*_user_conditions(user_filter))
+        statement = newest_first(statement, users, limit=limit, after=after)
         rows = self._connection().execute(statement).mappings()
         return [user_from_row(row) for row in rows]
 
@@ -113,14 +110,9 @@ class SqlAlchemySessionRepository:
 
 
 def _write(connection: Connection, statement: sa.Executable) -> None:
-    """Run a write that a constraint may refuse, translating unique violations to domain errors.
-
-    The savepoint keeps the transaction usable after a refusal (PostgreSQL would otherwise
-    abort it), as the in-memory adapter's is.
-    """
+    """Run a write that a constraint may refuse, translating unique violations to domain errors."""
     try:
-        with connection.begin_nested():
-            connection.execute(statement)
+        write(connection, statement)
     except IntegrityError as error:
         taken = _taken_error(error)
         if taken is None:
@@ -145,9 +137,5 @@ def _user_conditions(user_filter: UserFilter) -> Iterator[sa.ColumnElement[bool]
     if user_filter.role is not None:
         yield users.c.role == user_filter.role.value
     if user_filter.search is not None:
-        # autoescape makes % and _ literal; both sides are folded to lower case.
-        term = user_filter.search.lower()
-        yield sa.or_(
-            users.c.username_key.contains(term, autoescape=True),
-            sa.func.lower(users.c.full_name).contains(term, autoescape=True),
-        )
+        # username_key is the username already folded.
+        yield contains_literal(user_filter.search, users.c.username_key, folded(users.c.full_name))

@@ -1,9 +1,14 @@
 """The relational schema, as SQLAlchemy Core tables; the migrations create exactly this."""
 
+import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 
+from domain.posts import POST_TITLE_MAX_LENGTH
+from domain.tasks import TASK_TITLE_MAX_LENGTH, Priority
 from domain.users import Role
 from infrastructure.persistence.timestamps import as_utc
 
@@ -38,6 +43,12 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def one_of(column: str, values: Iterable[StrEnum]) -> sa.CheckConstraint:
+    """The column holds one of an enum's values (named ck_<table>_<column>)."""
+    allowed = ", ".join(repr(value.value) for value in values)
+    return sa.CheckConstraint(f"{column} IN ({allowed})", name=column)
+
+
 users = sa.Table(
     "users",
     metadata,
@@ -56,22 +67,24 @@ users = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("username_key"),
     sa.UniqueConstraint("email"),
-    sa.CheckConstraint(f"role IN ({', '.join(repr(role.value) for role in Role)})", name="role"),
+    one_of("role", Role),
     # Serves the newest-first keyset pagination of user lists.
     sa.Index(None, "created_at", "id"),
 )
+
+
+def owner_column(name: str, *, index: bool = False) -> sa.Column[uuid.UUID]:
+    """A user's id; deleting the user deletes the rows that name them."""
+    return sa.Column(
+        name, sa.Uuid, sa.ForeignKey(users.c.id, ondelete="CASCADE"), nullable=False, index=index
+    )
+
 
 auth_sessions = sa.Table(
     "auth_sessions",
     metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column(
-        "user_id",
-        sa.Uuid,
-        sa.ForeignKey(users.c.id, ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    owner_column("user_id", index=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("last_used_at", UtcDateTime, nullable=False),
     sa.Column("idle_expires_at", UtcDateTime, nullable=False),
@@ -96,4 +109,39 @@ refresh_tokens = sa.Table(
     ),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("spent_at", UtcDateTime, nullable=True),
+)
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    owner_column("owner_id"),
+    sa.Column("title", sa.String(TASK_TITLE_MAX_LENGTH), nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("completed", sa.Boolean, nullable=False),
+    sa.Column("priority", sa.String(16), nullable=False),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    one_of("priority", Priority),
+    # Serves every task list (always one owner's, newest first, paged by key) and, as its
+    # leading column is owner_id, the cascade from users too: no separate owner_id index.
+    sa.Index(None, "owner_id", "created_at", "id"),
+)
+
+posts = sa.Table(
+    "posts",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    owner_column("author_id"),
+    sa.Column("title", sa.String(POST_TITLE_MAX_LENGTH), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("published", sa.Boolean, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=True),
+    # One author's posts (GET /posts/my, ?author_id=, the cascade from users) and the public
+    # feed of published posts, each newest first and paged by key.
+    sa.Index(None, "author_id", "created_at", "id"),
+    sa.Index(None, "published", "created_at", "id"),
 )

@@ -3,11 +3,18 @@ from typing import Self
 
 from sqlalchemy.engine import Connection, Engine
 
-from application.ports.repositories import SessionRepository, UserRepository
+from application.ports.repositories import (
+    PostRepository,
+    SessionRepository,
+    TaskRepository,
+    UserRepository,
+)
+from infrastructure.persistence.sqlalchemy.post_repository import SqlAlchemyPostRepository
 from infrastructure.persistence.sqlalchemy.repositories import (
     SqlAlchemySessionRepository,
     SqlAlchemyUserRepository,
 )
+from infrastructure.persistence.sqlalchemy.task_repository import SqlAlchemyTaskRepository
 from infrastructure.persistence.transaction_slot import TransactionSlot
 
 
@@ -20,6 +27,8 @@ class SqlAlchemyUnitOfWork:
         self._connection: TransactionSlot[Connection] = TransactionSlot()
         self.users: UserRepository = SqlAlchemyUserRepository(self._connection.current)
         self.sessions: SessionRepository = SqlAlchemySessionRepository(self._connection.current)
+        self.tasks: TaskRepository = SqlAlchemyTaskRepository(self._connection.current)
+        self.posts: PostRepository = SqlAlchemyPostRepository(self._connection.current)
 
     def __enter__(self) -> Self:
         self._connection.ensure_empty()

@@ -7,7 +7,7 @@ from application.use_cases.auth.login import Login, LoginCommand
 from application.use_cases.auth.register_user import RegisterUser, RegisterUserCommand
 from interfaces.http.dependencies import Caller, use_case
 from interfaces.http.openapi import errors
-from interfaces.http.schemas import (
+from interfaces.http.schemas.users import (
     LoginRequest,
     LoginResponse,
     RegisterRequest,

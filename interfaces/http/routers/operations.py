@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 
 from interfaces.http.dependencies import container_of
 from interfaces.http.openapi import errors
-from interfaces.http.schemas import HealthResponse
+from interfaces.http.schemas.common import HealthResponse
 
 router = APIRouter(tags=["operations"])
 

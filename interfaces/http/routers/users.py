@@ -1,9 +1,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, status
 
-from application.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from application.pagination import DEFAULT_PAGE_SIZE
 from application.use_cases.account.change_password import ChangePassword, ChangePasswordCommand
 from application.use_cases.account.deactivate_account import (
     DeactivateAccount,
@@ -15,21 +15,18 @@ from application.use_cases.users.get_user import GetUser
 from application.use_cases.users.list_users import ListUsers, ListUsersQuery
 from interfaces.http.dependencies import Caller, CurrentUser, use_case
 from interfaces.http.openapi import errors
-from interfaces.http.schemas import (
+from interfaces.http.paging import Cursor, Limit, Search, page_response
+from interfaces.http.schemas.common import PageResponse
+from interfaces.http.schemas.users import (
     ChangePasswordRequest,
-    PageResponse,
     PasswordConfirmation,
     TokenResponse,
     UpdateProfileRequest,
     UserPrivate,
     UserPublic,
-    public_user_page,
 )
 
 router = APIRouter(prefix="/users", tags=["users"], responses=errors(401, 403))
-
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
-Cursor = Annotated[str | None, Query(max_length=512)]
 
 
 @router.get("/me", response_model=UserPrivate)
@@ -92,12 +89,12 @@ def delete_me(
 def list_users(
     user: CurrentUser,
     list_users: Annotated[ListUsers, Depends(use_case(lambda c: c.list_users()))],
-    search: Annotated[str | None, Query(max_length=100)] = None,
+    search: Search = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> PageResponse[UserPublic]:
     page = list_users.execute(ListUsersQuery(search=search, limit=limit, cursor=cursor))
-    return public_user_page(page)
+    return page_response(page, UserPublic.of)
 
 
 @router.get("/{user_id}", response_model=UserPublic, responses=errors(404))

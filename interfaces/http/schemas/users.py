@@ -1,12 +1,11 @@
-"""The contract's request and response bodies. Requests forbid unknown fields (no mass assignment)."""
+"""Bodies of /auth and /users."""
 
 import uuid
 from datetime import datetime
-from typing import Generic, Literal, TypeVar
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from application.pagination import Page
 from application.use_cases.auth.session_tokens import IssuedTokens
 from domain.users import (
     EMAIL_MAX_LENGTH,
@@ -14,8 +13,10 @@ from domain.users import (
     USERNAME_MAX_LENGTH,
     USERNAME_MIN_LENGTH,
     USERNAME_PATTERN,
+    Role,
     User,
 )
+from interfaces.http.schemas.common import RequestBody
 
 # Generous bounds that reject absurd input before any work; the policy then applies the real rules.
 PASSWORD_FIELD_MAX_LENGTH = 1024
@@ -27,12 +28,6 @@ Username = Field(
 Email = Field(max_length=EMAIL_MAX_LENGTH)
 FullName = Field(default=None, max_length=FULL_NAME_MAX_LENGTH)
 Password = Field(min_length=1, max_length=PASSWORD_FIELD_MAX_LENGTH)
-
-ItemT = TypeVar("ItemT")
-
-
-class RequestBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RegisterRequest(RequestBody):
@@ -74,9 +69,7 @@ class UpdateProfileRequest(RequestBody):
 
     @model_validator(mode="after")
     def _no_null_names(self) -> "UpdateProfileRequest":
-        for name in ("username", "email"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null.")
+        self.reject_null("username", "email")
         return self
 
 
@@ -150,27 +143,5 @@ class LoginResponse(TokenResponse):
         )
 
 
-class PageResponse(BaseModel, Generic[ItemT]):
-    items: list[ItemT]
-    next_cursor: str | None
-
-
-def public_user_page(page: Page[User]) -> PageResponse[UserPublic]:
-    return PageResponse[UserPublic](
-        items=[UserPublic.of(user) for user in page.items], next_cursor=page.next_cursor
-    )
-
-
-def private_user_page(page: Page[User]) -> PageResponse[UserPrivate]:
-    return PageResponse[UserPrivate](
-        items=[UserPrivate.of(user) for user in page.items], next_cursor=page.next_cursor
-    )
-
-
-class ErrorBody(BaseModel):
-    detail: str
-    code: str
-
-
-class HealthResponse(BaseModel):
-    status: str
+class RoleChangeRequest(RequestBody):
+    role: Role

@@ -1,0 +1,41 @@
+from dataclasses import dataclass
+
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.admin.authorization import authorize_admin
+from application.use_cases.admin.user_reference import find_user
+from domain.users import Role, User, ensure_an_admin_remains
+
+
+@dataclass(frozen=True)
+class ChangeRoleCommand:
+    user: str
+    """The user's id or username."""
+    role: Role
+    actor: User | None = None
+
+
+class ChangeRole:
+    """Make a user an admin or an ordinary user; the last active admin cannot be demoted.
+
+    The user's earlier tokens stop working at once: they carry the old role.
+    """
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def execute(self, command: ChangeRoleCommand) -> User:
+        authorize_admin(command.actor)
+        now = self._clock.now()
+        with self._uow as uow:
+            user = find_user(uow, command.user)
+            if user.role is command.role:
+                return user
+            if command.role is not Role.ADMIN:
+                ensure_an_admin_remains(user, uow.users.count_active_admins())
+            user.change_role(command.role, now)
+            uow.users.update(user)
+            uow.sessions.revoke_all_for_user(user.id, now)
+            uow.commit()
+        return user

@@ -1,0 +1,28 @@
+from dataclasses import dataclass
+
+from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.admin.authorization import authorize_admin
+from application.use_cases.admin.user_reference import find_user
+from domain.users import User, ensure_an_admin_remains
+
+
+@dataclass(frozen=True)
+class DeleteUserCommand:
+    user: str
+    """The user's id or username."""
+    actor: User | None = None
+
+
+class DeleteUser:
+    """Delete an account with everything it owns; the last active admin cannot be deleted."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def execute(self, command: DeleteUserCommand) -> None:
+        authorize_admin(command.actor)
+        with self._uow as uow:
+            user = find_user(uow, command.user)
+            ensure_an_admin_remains(user, uow.users.count_active_admins())
+            uow.users.delete(user.id)
+            uow.commit()

@@ -1,0 +1,29 @@
+import uuid
+from dataclasses import dataclass
+
+from application.ports.unit_of_work import UnitOfWork
+from domain.errors import PostNotFound
+from domain.permissions import ensure_post_changeable
+from domain.users import User
+
+
+@dataclass(frozen=True)
+class DeletePostCommand:
+    actor: User
+    post_id: uuid.UUID
+
+
+class DeletePost:
+    """Delete a post: its author or an admin (404 for a draft one may not see, else 403)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def execute(self, command: DeletePostCommand) -> None:
+        with self._uow as uow:
+            authored = uow.posts.get(command.post_id)
+            if authored is None:
+                raise PostNotFound()
+            ensure_post_changeable(command.actor, authored.post)
+            uow.posts.delete(command.post_id)
+            uow.commit()

@@ -1,0 +1,30 @@
+import uuid
+from dataclasses import dataclass
+
+from application.ports.repositories import AuthoredPost
+from application.ports.unit_of_work import UnitOfWork
+from domain.errors import PostNotFound
+from domain.permissions import ensure_post_visible
+from domain.users import User
+
+
+@dataclass(frozen=True)
+class PostReference:
+    actor: User | None
+    """None for an anonymous reader."""
+    post_id: uuid.UUID
+
+
+class GetPost:
+    """A published post for anyone; a draft only for its author and admins (404 for the rest)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def execute(self, reference: PostReference) -> AuthoredPost:
+        with self._uow as uow:
+            authored = uow.posts.get(reference.post_id)
+        if authored is None:
+            raise PostNotFound()
+        ensure_post_visible(reference.actor, authored.post)
+        return authored

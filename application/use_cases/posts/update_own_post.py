@@ -1,0 +1,50 @@
+import uuid
+from dataclasses import dataclass
+
+from application.ports.clock import Clock
+from application.ports.repositories import AuthoredPost
+from application.ports.unit_of_work import UnitOfWork
+from application.unset import UNSET, Unset
+from domain.errors import PostNotFound
+from domain.permissions import ensure_post_changeable
+from domain.posts import validate_post_content, validate_post_title
+from domain.users import User
+
+
+@dataclass(frozen=True)
+class UpdateOwnPostCommand:
+    actor: User
+    post_id: uuid.UUID
+    title: str | Unset = UNSET
+    content: str | Unset = UNSET
+    published: bool | Unset = UNSET
+
+
+class UpdateOwnPost:
+    """Change a post: only its author or an admin may.
+
+    Rules: someone else's draft is missing (404); someone else's published post is forbidden (403).
+    The check is made here, on the post as stored, so no caller can skip it.
+    """
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def execute(self, command: UpdateOwnPostCommand) -> AuthoredPost:
+        now = self._clock.now()
+        with self._uow as uow:
+            authored = uow.posts.get(command.post_id)
+            if authored is None:
+                raise PostNotFound()
+            post = ensure_post_changeable(command.actor, authored.post)
+            if not isinstance(command.title, Unset):
+                post.title = validate_post_title(command.title)
+            if not isinstance(command.content, Unset):
+                post.content = validate_post_content(command.content)
+            if not isinstance(command.published, Unset):
+                post.set_published(command.published, now)
+            post.updated_at = now
+            uow.posts.update(post)
+            uow.commit()
+        return AuthoredPost(post=post, author=authored.author)

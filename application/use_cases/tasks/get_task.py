@@ -1,0 +1,25 @@
+import uuid
+from dataclasses import dataclass
+
+from application.ports.unit_of_work import UnitOfWork
+from domain.permissions import ensure_task_visible
+from domain.tasks import Task
+from domain.users import User
+
+
+@dataclass(frozen=True)
+class TaskReference:
+    actor: User
+    task_id: uuid.UUID
+
+
+class GetTask:
+    """One of the caller's tasks; anyone else's is as missing as one that never existed."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def execute(self, reference: TaskReference) -> Task:
+        with self._uow as uow:
+            task = uow.tasks.get(reference.actor.id, reference.task_id)
+        return ensure_task_visible(reference.actor, task)

@@ -1,0 +1,66 @@
+"""Who may do what: one set of rules that every interface shares.
+
+A resource the actor may not see is reported missing, exactly as if it did not exist; one the actor
+may see but not change is forbidden.
+"""
+
+from enum import StrEnum
+
+from domain.errors import AdminRequired, NotPostAuthor, PostNotFound, TaskNotFound
+from domain.posts import Post
+from domain.tasks import Task
+from domain.users import Role, User
+
+
+class Permission(StrEnum):
+    MANAGE_USERS = "manage_users"
+    MODERATE_POSTS = "moderate_posts"
+    """Change or delete anybody's post, and read drafts."""
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.USER: frozenset(),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+def has_permission(actor: User | None, permission: Permission) -> bool:
+    return actor is not None and actor.is_active and permission in ROLE_PERMISSIONS[actor.role]
+
+
+def ensure_admin(actor: User) -> None:
+    if not has_permission(actor, Permission.MANAGE_USERS):
+        raise AdminRequired()
+
+
+def ensure_task_visible(actor: User, task: Task | None) -> Task:
+    """Tasks are private: only their owner sees them, admins included in 'everyone else'."""
+    if task is None or not task.is_owned_by(actor.id):
+        raise TaskNotFound()
+    return task
+
+
+def can_view_post(actor: User | None, post: Post) -> bool:
+    if post.published:
+        return True
+    if actor is None:
+        return False
+    return post.author_id == actor.id or has_permission(actor, Permission.MODERATE_POSTS)
+
+
+def can_change_post(actor: User, post: Post) -> bool:
+    return post.author_id == actor.id or has_permission(actor, Permission.MODERATE_POSTS)
+
+
+def ensure_post_visible(actor: User | None, post: Post | None) -> Post:
+    if post is None or not can_view_post(actor, post):
+        raise PostNotFound()
+    return post
+
+
+def ensure_post_changeable(actor: User, post: Post) -> Post:
+    """404 for a post the actor cannot see, 403 for one they can see but not change."""
+    ensure_post_visible(actor, post)
+    if not can_change_post(actor, post):
+        raise NotPostAuthor()
+    return post

@@ -1,0 +1,98 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from application.pagination import DEFAULT_PAGE_SIZE
+from application.use_cases.admin.change_role import ChangeRole, ChangeRoleCommand
+from application.use_cases.admin.delete_user import DeleteUser, DeleteUserCommand
+from application.use_cases.admin.get_any_user import GetAnyUser, GetAnyUserQuery
+from application.use_cases.admin.list_all_users import ListAllUsers, ListAllUsersQuery
+from application.use_cases.admin.set_user_active import (
+    ActivateUser,
+    DeactivateUser,
+    SetUserActiveCommand,
+)
+from domain.users import Role
+from interfaces.http.dependencies import CurrentUser, use_case
+from interfaces.http.openapi import errors
+from interfaces.http.paging import Cursor, Limit, Search, page_response
+from interfaces.http.schemas.common import PageResponse
+from interfaces.http.schemas.users import RoleChangeRequest, UserPrivate
+
+# Whether the caller is an admin is the use cases' decision (403 admin_required), not the router's.
+router = APIRouter(prefix="/admin", tags=["admin"], responses=errors(401, 403))
+
+
+@router.get("/users", response_model=PageResponse[UserPrivate], responses=errors(400))
+@router.get("/users/", response_model=PageResponse[UserPrivate], include_in_schema=False)
+def list_all_users(
+    admin: CurrentUser,
+    list_users: Annotated[ListAllUsers, Depends(use_case(lambda c: c.list_all_users()))],
+    include_inactive: bool = True,
+    role: Role | None = None,
+    search: Search = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> PageResponse[UserPrivate]:
+    page = list_users.execute(
+        ListAllUsersQuery(
+            include_inactive=include_inactive,
+            role=role,
+            search=search,
+            limit=limit,
+            cursor=cursor,
+            actor=admin,
+        )
+    )
+    return page_response(page, UserPrivate.of)
+
+
+@router.get("/users/{user_id}", response_model=UserPrivate, responses=errors(404))
+def read_any_user(
+    user_id: uuid.UUID,
+    admin: CurrentUser,
+    get_user: Annotated[GetAnyUser, Depends(use_case(lambda c: c.get_any_user()))],
+) -> UserPrivate:
+    return UserPrivate.of(get_user.execute(GetAnyUserQuery(user=str(user_id), actor=admin)))
+
+
+@router.patch("/users/{user_id}/activate", response_model=UserPrivate, responses=errors(404))
+def activate_user(
+    user_id: uuid.UUID,
+    admin: CurrentUser,
+    activate: Annotated[ActivateUser, Depends(use_case(lambda c: c.activate_user()))],
+) -> UserPrivate:
+    return UserPrivate.of(activate.execute(SetUserActiveCommand(user=str(user_id), actor=admin)))
+
+
+@router.patch("/users/{user_id}/deactivate", response_model=UserPrivate, responses=errors(404, 409))
+def deactivate_user(
+    user_id: uuid.UUID,
+    admin: CurrentUser,
+    deactivate: Annotated[DeactivateUser, Depends(use_case(lambda c: c.deactivate_user()))],
+) -> UserPrivate:
+    user = deactivate.execute(SetUserActiveCommand(user=str(user_id), actor=admin))
+    return UserPrivate.of(user)
+
+
+@router.patch("/users/{user_id}/role", response_model=UserPrivate, responses=errors(404, 409))
+def change_role(
+    user_id: uuid.UUID,
+    body: RoleChangeRequest,
+    admin: CurrentUser,
+    change: Annotated[ChangeRole, Depends(use_case(lambda c: c.change_role()))],
+) -> UserPrivate:
+    user = change.execute(ChangeRoleCommand(user=str(user_id), role=body.role, actor=admin))
+    return UserPrivate.of(user)
+
+
+@router.delete(
+    "/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404, 409)
+)
+def delete_user(
+    user_id: uuid.UUID,
+    admin: CurrentUser,
+    delete: Annotated[DeleteUser, Depends(use_case(lambda c: c.delete_user()))],
+) -> None:
+    delete.execute(DeleteUserCommand(user=str(user_id), actor=admin))

@@ -1,0 +1,1 @@
+"""The contract's request and response bodies. Requests forbid unknown fields (no mass assignment)."""

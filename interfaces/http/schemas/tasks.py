@@ -1,0 +1,61 @@
+"""Bodies of /tasks."""
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field, model_validator
+
+from domain.tasks import TASK_DESCRIPTION_MAX_LENGTH, TASK_TITLE_MAX_LENGTH, Priority, Task
+from interfaces.http.schemas.common import RequestBody
+
+Title = Field(min_length=1, max_length=TASK_TITLE_MAX_LENGTH)
+Description = Field(default=None, max_length=TASK_DESCRIPTION_MAX_LENGTH)
+
+
+class CreateTaskRequest(RequestBody):
+    title: str = Title
+    description: str | None = Description
+    completed: bool = False
+    priority: Priority = Priority.MEDIUM
+    due_date: date | None = None
+
+
+class UpdateTaskRequest(RequestBody):
+    """Any subset of the create fields; `description` and `due_date` may be cleared with null."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=TASK_TITLE_MAX_LENGTH)
+    description: str | None = Description
+    completed: bool | None = None
+    priority: Priority | None = None
+    due_date: date | None = None
+
+    @model_validator(mode="after")
+    def _no_null_required_fields(self) -> "UpdateTaskRequest":
+        self.reject_null("title", "completed", "priority")
+        return self
+
+
+class TaskResponse(BaseModel):
+    id: uuid.UUID
+    title: str
+    description: str | None
+    completed: bool
+    priority: Priority
+    due_date: date | None
+    owner_id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, task: Task) -> "TaskResponse":
+        return cls(
+            id=task.id,
+            title=task.title,
+            description=task.description,
+            completed=task.completed,
+            priority=task.priority,
+            due_date=task.due_date,
+            owner_id=task.owner_id,
+            created_at=task.created_at,
+            updated_at=task.updated_at,
+        )

@@ -1,0 +1,110 @@
+from datetime import timedelta
+
+import pytest
+
+from application.ports.repositories import AuthoredPost
+from application.use_cases.posts.create_post import CreatePost, CreatePostCommand
+from application.use_cases.posts.delete_post import DeletePost, DeletePostCommand
+from application.use_cases.posts.get_post import GetPost, PostReference
+from application.use_cases.posts.list_posts import (
+    ListMyPosts,
+    ListMyPostsQuery,
+    ListPublishedPosts,
+    ListPublishedPostsQuery,
+)
+from application.use_cases.posts.update_own_post import UpdateOwnPost, UpdateOwnPostCommand
+from domain.errors import InvalidField, NotPostAuthor, PostNotFound
+from domain.users import User
+from tests.unit.builders import create_admin, register
+from tests.unit.conftest import World
+
+CONTENT = "Some content that is long enough."
+
+
+def new_post(
+    world: World, author: User, title: str = "Hello world", *, published: bool = False
+) -> AuthoredPost:
+    world.clock.advance(timedelta(seconds=1))
+    return CreatePost(world.uow(), world.clock).execute(
+        CreatePostCommand(actor=author, title=title, content=CONTENT, published=published)
+    )
+
+
+def update(world: World, actor: User, post: AuthoredPost, **changes: object) -> AuthoredPost:
+    command = UpdateOwnPostCommand(actor=actor, post_id=post.post.id, **changes)  # type: ignore[arg-type]
+    return UpdateOwnPost(world.uow(), world.clock).execute(command)
+
+
+def test_a_draft_is_seen_only_by_its_author_and_admins(world: World) -> None:
+    author, reader = register(world, "alice"), register(world, "bob")
+    admin = create_admin(world)
+    draft = new_post(world, author)
+    assert draft.post.published_at is None
+    for actor in (author, admin):
+        assert GetPost(world.uow()).execute(PostReference(actor, draft.post.id)).post == draft.post
+    for stranger in (reader, None):
+        with pytest.raises(PostNotFound):
+            GetPost(world.uow()).execute(PostReference(stranger, draft.post.id))
+
+
+def test_publishing_sets_published_at_once(world: World) -> None:
+    author = register(world)
+    draft = new_post(world, author)
+    world.clock.advance(timedelta(hours=1))
+    published = update(world, author, draft, published=True)
+    first_published_at = published.post.published_at
+    assert first_published_at == world.clock.now()
+    world.clock.advance(timedelta(hours=1))
+    update(world, author, draft, published=False)
+    republished = update(world, author, draft, published=True)
+    assert republished.post.published_at == first_published_at
+
+
+def test_update_own_post_checks_the_author_itself(world: World) -> None:
+    author, intruder = register(world, "alice"), register(world, "mallory")
+    public = new_post(world, author, published=True)
+    draft = new_post(world, author)
+    with pytest.raises(NotPostAuthor):
+        update(world, intruder, public, title="Hijacked!")
+    with pytest.raises(PostNotFound):
+        update(world, intruder, draft, title="Hijacked!")
+    with pytest.raises(NotPostAuthor):
+        DeletePost(world.uow()).execute(DeletePostCommand(intruder, public.post.id))
+    assert GetPost(world.uow()).execute(PostReference(None, public.post.id)) == public
+
+
+def test_an_admin_may_change_and_delete_any_post(world: World) -> None:
+    author = register(world)
+    admin = create_admin(world)
+    post = new_post(world, author, published=True)
+    changed = update(world, admin, post, title="Moderated title")
+    assert (changed.post.title, changed.author.id) == ("Moderated title", author.id)
+    DeletePost(world.uow()).execute(DeletePostCommand(admin, post.post.id))
+    with pytest.raises(PostNotFound):
+        GetPost(world.uow()).execute(PostReference(admin, post.post.id))
+
+
+@pytest.mark.parametrize(("field", "value"), [("title", "abc"), ("content", "too short")])
+def test_field_rules(world: World, field: str, value: str) -> None:
+    author = register(world)
+    post = new_post(world, author)
+    with pytest.raises(InvalidField):
+        update(world, author, post, **{field: value})
+
+
+def test_lists(world: World) -> None:
+    alice, bob = register(world, "alice"), register(world, "bob")
+    new_post(world, alice, "Alice public", published=True)
+    new_post(world, alice, "Alice draft")
+    new_post(world, bob, "Bob public", published=True)
+    published = ListPublishedPosts(world.uow()).execute(ListPublishedPostsQuery())
+    assert [p.post.title for p in published.items] == ["Bob public", "Alice public"]
+    assert [p.author.username for p in published.items] == ["bob", "alice"]
+    by_alice = ListPublishedPosts(world.uow()).execute(ListPublishedPostsQuery(author_id=alice.id))
+    assert [p.post.title for p in by_alice.items] == ["Alice public"]
+    mine = ListMyPosts(world.uow()).execute(ListMyPostsQuery(actor=alice))
+    assert [p.post.title for p in mine.items] == ["Alice draft", "Alice public"]
+    drafts = ListMyPosts(world.uow()).execute(ListMyPostsQuery(actor=alice, published=False))
+    assert [p.post.title for p in drafts.items] == ["Alice draft"]
+    found = ListPublishedPosts(world.uow()).execute(ListPublishedPostsQuery(search="BOB"))
+    assert [p.post.title for p in found.items] == ["Bob public"]
