@@ -1,3 +1,4 @@
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -7,6 +8,9 @@ from fastapi.testclient import TestClient
 
 from application.use_cases.admin.create_admin import CreateAdminCommand
 from infrastructure.container import build_container
+from infrastructure.persistence.migrator import AlembicMigrator
+from infrastructure.persistence.sqlalchemy import create_database_engine, metadata
+from infrastructure.persistence.sqlalchemy.scratch import scratch_schema
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
 
@@ -29,9 +33,31 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+API_BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture(scope="session")
+def postgres_api_url() -> Iterator[str]:
+    """One migrated schema for the API tests on PostgreSQL; each test starts from empty tables."""
+    assert POSTGRES_URL is not None
+    with scratch_schema(POSTGRES_URL, prefix="tessera_api") as url:
+        AlembicMigrator(url).upgrade()
+        yield url
+
+
+@pytest.fixture(params=API_BACKENDS)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Every API test runs on SQLite and, when TEST_POSTGRES_URL is set, on PostgreSQL too."""
+    if request.param == "sqlite":
+        return make_settings(tmp_path)
+    url: str = request.getfixturevalue("postgres_api_url")
+    engine = create_database_engine(url)
+    with engine.begin() as connection:
+        names = ", ".join(table.name for table in metadata.sorted_tables)
+        connection.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+    engine.dispose()
+    return make_settings(tmp_path, database_url=url, auto_migrate=False)
 
 
 @pytest.fixture
