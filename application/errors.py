@@ -41,3 +41,32 @@ class PasswordPolicyViolation(DomainError):
 class InvalidCursor(DomainError):
     code = "invalid_cursor"
     message = "The pagination cursor is malformed."
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+    message = "Too many attempts. Try again later."
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__()
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+
+class InvalidRefreshToken(DomainError):
+    code = "invalid_refresh_token"
+    message = "The refresh token is invalid or expired."
+
+
+class InvalidResetToken(DomainError):
+    code = "invalid_reset_token"
+    message = "The password reset token is invalid or expired."
+
+
+class InvalidVerifyToken(DomainError):
+    code = "invalid_verify_token"
+    message = "The verification token is invalid or expired."
+
+
+class SessionNotFound(DomainError):
+    code = "not_found"
+    message = "Session not found."

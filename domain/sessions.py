@@ -47,6 +47,15 @@ class AuthSession:
     def is_live(self, now: datetime) -> bool:
         return not self.is_revoked and now < self.idle_expires_at
 
+    def is_usable(self, now: datetime) -> bool:
+        """Live, and within its absolute lifetime (the idle expiry never passes it)."""
+        return self.is_live(now) and now < self.absolute_expires_at
+
+    def touch(self, now: datetime, idle_lifetime: timedelta) -> None:
+        """A refresh: the idle expiry moves on, never past the absolute one."""
+        self.last_used_at = now
+        self.idle_expires_at = min(now + idle_lifetime, self.absolute_expires_at)
+
     def revoke(self, now: datetime) -> None:
         if self.revoked_at is None:
             self.revoked_at = now

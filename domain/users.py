@@ -136,6 +136,14 @@ class User:
         self.full_name = validate_full_name(full_name)
         self.updated_at = now
 
+    def verify_email(self, address: str, now: datetime) -> bool:
+        """Mark the email verified if `address` is still the user's; False when it changed since."""
+        if address != self.email:
+            return False
+        self.email_verified = True
+        self.updated_at = now
+        return True
+
     def change_role(self, role: Role, now: datetime) -> None:
         """Tokens carry the role, so a change makes every earlier token unusable."""
         if role is not self.role:

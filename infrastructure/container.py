@@ -1,11 +1,16 @@
 """The composition root: the one place that picks adapters from settings and wires use cases to them."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 from dependency_injector import containers, providers
 from sqlalchemy.engine import Engine
 
+from application.audit import AuditTrail
+from application.emails import EmailTemplates
+from application.ports.audit import AuditEventType
+from application.ports.email import EmailMessage
+from application.ports.throttle import RateLimit, RateLimiter
 from application.use_cases.account.change_password import ChangePassword
 from application.use_cases.account.deactivate_account import DeactivateAccount
 from application.use_cases.account.delete_account import DeleteAccount
@@ -16,16 +21,25 @@ from application.use_cases.admin.create_admin import CreateAdmin
 from application.use_cases.admin.delete_user import DeleteUser
 from application.use_cases.admin.get_any_user import GetAnyUser
 from application.use_cases.admin.list_all_users import ListAllUsers
+from application.use_cases.admin.list_audit_events import ListAuditEvents
 from application.use_cases.admin.set_user_active import ActivateUser, DeactivateUser
 from application.use_cases.auth.authenticate_access_token import AuthenticateAccessToken
+from application.use_cases.auth.email_verification import VerificationMailer
 from application.use_cases.auth.login import Login
+from application.use_cases.auth.logout import Logout, LogoutEverywhere
+from application.use_cases.auth.manage_sessions import ListSessions, RevokeSession
+from application.use_cases.auth.refresh_session import RefreshSession
 from application.use_cases.auth.register_user import RegisterUser
 from application.use_cases.auth.session_tokens import SessionLifetimes, SessionStarter
+from application.use_cases.auth.throttling import Throttle, ThrottlePolicy
 from application.use_cases.posts.create_post import CreatePost
 from application.use_cases.posts.delete_post import DeletePost
 from application.use_cases.posts.get_post import GetPost
 from application.use_cases.posts.list_posts import ListMyPosts, ListPublishedPosts
 from application.use_cases.posts.update_own_post import UpdateOwnPost
+from application.use_cases.recovery.forgot_password import ForgotPassword
+from application.use_cases.recovery.reset_password import ResetPassword
+from application.use_cases.recovery.verify_email import RequestEmailVerification, VerifyEmail
 from application.use_cases.tasks.create_task import CreateTask
 from application.use_cases.tasks.delete_task import DeleteTask
 from application.use_cases.tasks.get_task import GetTask
@@ -34,6 +48,9 @@ from application.use_cases.tasks.update_task import UpdateTask
 from application.use_cases.users.get_user import GetUser
 from application.use_cases.users.list_users import ListUsers
 from infrastructure.clock import SystemClock
+from infrastructure.email.console import ConsoleEmailSender
+from infrastructure.email.smtp import SmtpEmailSender
+from infrastructure.logging import LoggingSecurityLog
 from infrastructure.persistence.memory.database import MemoryDatabase
 from infrastructure.persistence.memory.unit_of_work import MemoryUnitOfWork
 from infrastructure.persistence.migrator import AlembicMigrator
@@ -45,6 +62,7 @@ from infrastructure.security.jwt_keys import load_signing_keys
 from infrastructure.security.jwt_tokens import JwtAccessTokenService
 from infrastructure.security.password_policy import ZxcvbnPasswordPolicy
 from infrastructure.settings import Settings
+from infrastructure.throttle import memory_rate_limiter, redis_rate_limiter
 
 
 def _engine(url: str) -> Iterator[Engine]:
@@ -73,6 +91,54 @@ def _access_tokens(settings: Settings, clock: SystemClock) -> JwtAccessTokenServ
         lifetime=timedelta(minutes=settings.access_token_expire_minutes),
         clock=clock,
     )
+
+
+def _throttle_policy(settings: Settings) -> ThrottlePolicy:
+    return ThrottlePolicy(
+        account_failures=RateLimit(
+            settings.login_max_failures, settings.login_failure_window_seconds
+        ),
+        login_attempts_per_ip=RateLimit(settings.login_max_attempts_per_ip_per_minute, 60),
+        # Not in the contract's configuration: generous enough for people, not for scripts.
+        password_resets_per_email=RateLimit(5, 3600),
+        password_resets_per_ip=RateLimit(30, 60),
+        registrations_per_ip=RateLimit(100, 60),
+        verification_emails_per_user=RateLimit(5, 3600),
+    )
+
+
+def _rate_limiter(settings: Settings) -> RateLimiter:
+    return redis_rate_limiter(settings.redis_url) if settings.redis_url else memory_rate_limiter()
+
+
+def _email_sender(
+    settings: Settings, audit: Callable[[], AuditTrail]
+) -> Iterator[ConsoleEmailSender | SmtpEmailSender]:
+    """A resource, so that shutting the container down delivers what is still queued."""
+    if settings.email_backend == "console":
+        yield ConsoleEmailSender()
+        return
+
+    def report_failure(message: EmailMessage, error: Exception) -> None:
+        audit().record(
+            AuditEventType.EMAIL_DELIVERY_FAILED,
+            details={
+                "recipient_domain": message.to.rpartition("@")[2],
+                "error": type(error).__name__,
+            },
+        )
+
+    sender = SmtpEmailSender(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        starttls=settings.smtp_starttls,
+        sender=settings.email_from,
+        on_failure=report_failure,
+    )
+    yield sender
+    sender.close(timeout=10)
 
 
 def _session_lifetimes(settings: Settings) -> SessionLifetimes:
@@ -113,36 +179,99 @@ class Container(containers.DeclarativeContainer):
         min_strength=settings.provided.password_min_strength,
     )
     access_tokens = providers.Singleton(_access_tokens, settings, clock)
-    session_starter = providers.Singleton(
-        SessionStarter, access_tokens, clock, providers.Callable(_session_lifetimes, settings)
+    session_lifetimes = providers.Singleton(_session_lifetimes, settings)
+    session_starter = providers.Singleton(SessionStarter, access_tokens, clock, session_lifetimes)
+    throttle = providers.Singleton(
+        Throttle,
+        providers.Singleton(_rate_limiter, settings),
+        providers.Callable(_throttle_policy, settings),
+    )
+    audit_trail = providers.Singleton(
+        AuditTrail, uow.provider, providers.Singleton(LoggingSecurityLog), clock
+    )
+    email_templates = providers.Singleton(EmailTemplates, settings.provided.public_base_url)
+    email_sender = providers.Resource(_email_sender, settings, audit_trail.provider)
+    verification_mailer = providers.Singleton(
+        VerificationMailer, email_templates, email_sender, clock
     )
 
-    register_user = providers.Factory(RegisterUser, uow, password_hasher, password_policy, clock)
+    register_user = providers.Factory(
+        RegisterUser,
+        uow,
+        password_hasher,
+        password_policy,
+        clock,
+        throttle,
+        verification_mailer,
+        audit_trail,
+    )
     login = providers.Factory(
         Login,
         uow,
         password_hasher,
         session_starter,
+        throttle,
+        audit_trail,
         require_email_verification=settings.provided.require_email_verification,
     )
-    authenticate_access_token = providers.Factory(AuthenticateAccessToken, uow, access_tokens)
-    get_profile = providers.Factory(GetProfile, uow)
-    update_profile = providers.Factory(UpdateProfile, uow, clock)
-    change_password = providers.Factory(
-        ChangePassword, uow, password_hasher, password_policy, clock, session_starter
+    authenticate_access_token = providers.Factory(
+        AuthenticateAccessToken, uow, access_tokens, audit_trail
     )
-    deactivate_account = providers.Factory(DeactivateAccount, uow, password_hasher, clock)
-    delete_account = providers.Factory(DeleteAccount, uow, password_hasher)
+    refresh_session = providers.Factory(
+        RefreshSession, uow, access_tokens, clock, session_lifetimes, audit_trail
+    )
+    logout = providers.Factory(Logout, uow, clock, audit_trail)
+    logout_everywhere = providers.Factory(LogoutEverywhere, uow, clock, audit_trail)
+    list_sessions = providers.Factory(ListSessions, uow, clock)
+    revoke_session = providers.Factory(RevokeSession, uow, clock, audit_trail)
+    forgot_password = providers.Factory(
+        ForgotPassword, uow, clock, throttle, email_templates, email_sender, audit_trail
+    )
+    reset_password = providers.Factory(
+        ResetPassword,
+        uow,
+        password_hasher,
+        password_policy,
+        clock,
+        throttle,
+        email_templates,
+        email_sender,
+        audit_trail,
+    )
+    verify_email = providers.Factory(VerifyEmail, uow, clock, audit_trail)
+    request_email_verification = providers.Factory(
+        RequestEmailVerification, uow, throttle, verification_mailer
+    )
+
+    get_profile = providers.Factory(GetProfile, uow)
+    update_profile = providers.Factory(UpdateProfile, uow, clock, verification_mailer)
+    change_password = providers.Factory(
+        ChangePassword,
+        uow,
+        password_hasher,
+        password_policy,
+        clock,
+        session_starter,
+        throttle,
+        email_templates,
+        email_sender,
+        audit_trail,
+    )
+    deactivate_account = providers.Factory(
+        DeactivateAccount, uow, password_hasher, clock, audit_trail
+    )
+    delete_account = providers.Factory(DeleteAccount, uow, password_hasher, audit_trail)
     list_users = providers.Factory(ListUsers, uow)
     get_user = providers.Factory(GetUser, uow)
 
     create_admin = providers.Factory(CreateAdmin, uow, password_hasher, password_policy, clock)
     list_all_users = providers.Factory(ListAllUsers, uow)
-    activate_user = providers.Factory(ActivateUser, uow, clock)
-    deactivate_user = providers.Factory(DeactivateUser, uow, clock)
-    change_role = providers.Factory(ChangeRole, uow, clock)
-    delete_user = providers.Factory(DeleteUser, uow)
+    activate_user = providers.Factory(ActivateUser, uow, clock, audit_trail)
+    deactivate_user = providers.Factory(DeactivateUser, uow, clock, audit_trail)
+    change_role = providers.Factory(ChangeRole, uow, clock, audit_trail)
+    delete_user = providers.Factory(DeleteUser, uow, audit_trail)
     get_any_user = providers.Factory(GetAnyUser, uow)
+    list_audit_events = providers.Factory(ListAuditEvents, uow)
 
     create_task = providers.Factory(CreateTask, uow, clock)
     list_tasks = providers.Factory(ListTasks, uow)

@@ -4,6 +4,8 @@ from datetime import date, datetime
 from typing import Protocol
 
 from application.pagination import PageKey
+from application.ports.audit import AuditEvent, AuditEventType
+from domain.action_tokens import ActionPurpose, ActionToken
 from domain.posts import Post
 from domain.sessions import AuthSession
 from domain.tasks import Priority, Task
@@ -50,17 +52,72 @@ class UserRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class RefreshTokenRecord:
+    token_hash: str
+    session_id: uuid.UUID
+    created_at: datetime
+    spent_at: datetime | None
+
+
 class SessionRepository(Protocol):
     def add(self, session: AuthSession) -> None: ...
 
     def get(self, session_id: uuid.UUID) -> AuthSession | None: ...
 
+    def get_with_user(self, session_id: uuid.UUID) -> tuple[AuthSession, User] | None:
+        """The session and its user in one round trip: what every authenticated request needs."""
+        ...
+
     def update(self, session: AuthSession) -> None: ...
 
     def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None: ...
 
+    def list_live_for_user(self, user_id: uuid.UUID, now: datetime) -> list[AuthSession]:
+        """Sessions neither revoked nor expired (idle or absolute), newest first."""
+        ...
+
     def add_refresh_token(self, session_id: uuid.UUID, token_hash: str, now: datetime) -> None:
         """Record the hash of a new refresh token of the session; the token itself is never stored."""
+        ...
+
+    def find_refresh_token(self, token_hash: str) -> RefreshTokenRecord | None: ...
+
+    def spend_refresh_token(self, token_hash: str, now: datetime) -> bool:
+        """Mark the token spent if it is not yet, in one conditional write.
+
+        Of concurrent callers with the same token, exactly one gets True.
+        """
+        ...
+
+
+class ActionTokenRepository(Protocol):
+    def add(self, token: ActionToken) -> None: ...
+
+    def find(self, token_hash: str, purpose: ActionPurpose) -> ActionToken | None: ...
+
+    def use(self, token_hash: str, now: datetime) -> bool:
+        """Mark the token used if it is not yet, in one conditional write (True for one caller)."""
+        ...
+
+    def void_for_user(self, user_id: uuid.UUID, purpose: ActionPurpose, now: datetime) -> None:
+        """Mark every unused token of this purpose of the user as used."""
+        ...
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    event_type: AuditEventType | None = None
+    user_id: uuid.UUID | None = None
+
+
+class AuditEventRepository(Protocol):
+    def add(self, event: AuditEvent) -> None: ...
+
+    def list(
+        self, audit_filter: AuditFilter, *, limit: int, after: PageKey | None
+    ) -> list[AuditEvent]:
+        """Newest first (occurred_at, then id, descending), strictly after `after`."""
         ...
 
 

@@ -2,6 +2,8 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from application.ports.repositories import (
+    ActionTokenRepository,
+    AuditEventRepository,
     PostRepository,
     SessionRepository,
     TaskRepository,
@@ -16,6 +18,8 @@ class UnitOfWork(Protocol):
     sessions: SessionRepository
     tasks: TaskRepository
     posts: PostRepository
+    action_tokens: ActionTokenRepository
+    audit_events: AuditEventRepository
 
     def __enter__(self) -> Self: ...
 

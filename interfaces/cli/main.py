@@ -14,6 +14,7 @@ from application.use_cases.admin.set_user_active import SetUserActiveCommand
 from domain.errors import DomainError
 from domain.users import User
 from infrastructure.container import Container, build_container
+from infrastructure.logging import configure_logging
 
 app = typer.Typer(
     help="Tessera: run the API and manage its database and accounts.",
@@ -48,6 +49,7 @@ def serve(
     """Run the HTTP API."""
 
     settings = build_container().settings()
+    configure_logging(json_lines=settings.environment == "production")
     if settings.migrate_on_start and not settings.uses_memory_database:
         build_container(settings).migrator().upgrade()
     # Migrated once here, so workers need not race to do it again.
@@ -60,6 +62,8 @@ def serve(
         workers=workers,
         proxy_headers=False,  # X-Forwarded-For is honoured only from TRUSTED_PROXIES, by the app
         server_header=False,
+        access_log=False,  # the app logs requests itself, without query strings
+        log_config=None,  # keep the logging configured above
     )
 
 

@@ -9,8 +9,12 @@ from starlette.concurrency import run_in_threadpool
 
 from infrastructure.container import Container, build_container
 from interfaces.http.errors import install_error_handlers
-from interfaces.http.middleware import SecurityHeadersMiddleware
-from interfaces.http.routers import admin, auth, operations, posts, tasks, users
+from interfaces.http.middleware import (
+    AccessLogMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
+from interfaces.http.routers import admin, auth, operations, posts, sessions, tasks, users
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -33,9 +37,12 @@ def create_app(container: Container | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.container = container
-    app.state.trusted_proxies = frozenset(settings.trusted_proxy_list)
+    trusted_proxies = frozenset(settings.trusted_proxy_list)
+    app.state.trusted_proxies = trusted_proxies
     install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=trusted_proxies)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -47,6 +54,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     for router in (
         operations.router,
         auth.router,
+        sessions.router,
         users.router,
         tasks.router,
         posts.router,

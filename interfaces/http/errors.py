@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.errors import (
@@ -16,9 +17,15 @@ from application.errors import (
     InvalidCredentials,
     InvalidCurrentPassword,
     InvalidCursor,
+    InvalidRefreshToken,
+    InvalidResetToken,
     InvalidToken,
+    InvalidVerifyToken,
     PasswordPolicyViolation,
+    SessionNotFound,
+    TooManyAttempts,
 )
+from application.ports.audit import AuditEventType
 from domain.errors import (
     DomainError,
     EmailTaken,
@@ -38,6 +45,11 @@ STATUS_OF: Mapping[type[DomainError], int] = {
     InvalidToken: 401,
     InvalidCurrentPassword: 400,
     InvalidCursor: 400,
+    InvalidResetToken: 400,
+    InvalidVerifyToken: 400,
+    InvalidRefreshToken: 401,
+    SessionNotFound: 404,
+    TooManyAttempts: 429,
     AccountInactive: 403,
     EmailNotVerified: 403,
     PermissionDenied: 403,
@@ -98,8 +110,23 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(validation_body(exc.field, exc.detail, exc.code), status_code=422)
     status = status_of(exc)
     if status == 401:
-        return unauthorized(exc.code, exc.detail, token_was_sent=isinstance(exc, InvalidToken))
+        token_was_sent = isinstance(exc, InvalidToken | InvalidRefreshToken)
+        return unauthorized(exc.code, exc.detail, token_was_sent=token_was_sent)
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+        return error_response(status, exc.code, exc.detail, headers)
+    if status == 403:
+        await run_in_threadpool(_record_denial, request, exc)
     return error_response(status, exc.code, exc.detail)
+
+
+def _record_denial(request: Request, exc: DomainError) -> None:
+    """Every 403 goes into the audit trail, naming the caller (set by the auth dependency)."""
+    request.app.state.container.audit_trail().record(
+        AuditEventType.PERMISSION_DENIED,
+        user_id=getattr(request.state, "user_id", None),
+        details={"code": exc.code, "method": request.method, "path": request.url.path},
+    )
 
 
 async def _not_authenticated(request: Request, exc: Exception) -> JSONResponse:

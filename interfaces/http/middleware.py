@@ -1,6 +1,15 @@
-"""Headers every response carries."""
+"""ASGI middleware: the headers every response carries, and the request context."""
 
+import logging
+import time
+
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from application.request_context import RequestContext, set_current_request
+from interfaces.http.client import client_info
+
+access_logger = logging.getLogger("tessera.access")
 
 # API answers are per-user and may hold tokens: no cache may keep them.
 SECURITY_HEADERS = (
@@ -28,3 +37,48 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class RequestContextMiddleware:
+    """Tells the use cases who is calling (client IP and user agent) for the audit trail."""
+
+    def __init__(self, app: ASGIApp, trusted_proxies: frozenset[str]) -> None:
+        self.app = app
+        self.trusted_proxies = trusted_proxies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            client = client_info(Request(scope), self.trusted_proxies)
+            set_current_request(RequestContext(ip=client.ip, user_agent=client.user_agent))
+        await self.app(scope, receive, send)
+
+
+class AccessLogMiddleware:
+    """One line per request: method, path and status, never the query string (it may hold a token)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            access_logger.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+            )

@@ -1,11 +1,17 @@
 """Test data for the adapter tests."""
 
+import threading
+import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
+from application.ports.audit import AuditEvent, AuditEventType
 from application.ports.unit_of_work import UnitOfWork
+from domain.action_tokens import ActionPurpose, ActionToken
 from domain.posts import Post
 from domain.sessions import AuthSession
 from domain.tasks import Priority, Task
@@ -13,6 +19,8 @@ from domain.users import Role, User
 from infrastructure.persistence.memory import ConstraintViolation
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+T = TypeVar("T")
 
 # What a refused key (duplicate, missing parent) raises: no port error exists for these bugs.
 KEY_VIOLATION = (ConstraintViolation, IntegrityError)
@@ -86,6 +94,40 @@ def make_post(
     )
 
 
+def make_action_token(
+    user: User,
+    purpose: ActionPurpose = ActionPurpose.RESET_PASSWORD,
+    *,
+    token_hash: str | None = None,
+    now: datetime = T0,
+) -> ActionToken:
+    return ActionToken.issue(
+        token_hash=token_hash or uuid.uuid4().hex * 2,
+        user_id=user.id,
+        purpose=purpose,
+        email=user.email,
+        now=now,
+    )
+
+
+def make_audit_event(
+    event_type: AuditEventType = AuditEventType.LOGIN_SUCCEEDED,
+    *,
+    user_id: uuid.UUID | None = None,
+    occurred_at: datetime = T0,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent(
+        event_type=event_type,
+        occurred_at=occurred_at,
+        user_id=user_id,
+        actor_id=user_id,
+        ip="203.0.113.7",
+        user_agent="pytest",
+        details=details or {},
+    )
+
+
 def add_users(uow_factory: UnitOfWorkFactory, *users: User) -> None:
     with uow_factory() as uow:
         for user in users:
@@ -105,3 +147,21 @@ def add_posts(uow_factory: UnitOfWorkFactory, *posts: Post) -> None:
         for post in posts:
             uow.posts.add(post)
         uow.commit()
+
+
+def add_audit_events(uow_factory: UnitOfWorkFactory, *events: AuditEvent) -> None:
+    with uow_factory() as uow:
+        for event in events:
+            uow.audit_events.add(event)
+        uow.commit()
+
+
+def run_concurrently(count: int, action: Callable[[threading.Barrier], T]) -> list[T]:
+    """Run `action` in `count` threads at once and return every result (re-raising any error).
+
+    Each call gets the same barrier of `count` parties, to wait on where the race should start.
+    """
+    barrier = threading.Barrier(count, timeout=30)
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = [pool.submit(action, barrier) for _ in range(count)]
+        return [future.result(timeout=60) for future in futures]

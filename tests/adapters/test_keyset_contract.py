@@ -1,5 +1,6 @@
-"""Every list (users, tasks, posts) is newest first by (created_at, id) and pages strictly after
-a key, on every adapter: one contract, run for each collection."""
+"""Every list (users, tasks, posts, audit events) is newest first by (instant, id) and pages
+strictly after a key, on every adapter: one contract, run for each collection. The instant is
+created_at, or an audit event's occurred_at (which PageKey.created_at then carries)."""
 
 import uuid
 from collections.abc import Callable
@@ -9,13 +10,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from application.pagination import PageKey
-from application.ports.repositories import PostFilter, TaskFilter, UserFilter
+from application.ports.repositories import AuditFilter, PostFilter, TaskFilter, UserFilter
 from application.ports.unit_of_work import UnitOfWork
 from domain.users import User
 from tests.adapters.builders import (
     T0,
     UnitOfWorkFactory,
     add_users,
+    make_audit_event,
     make_post,
     make_task,
     make_user,
@@ -48,6 +50,12 @@ def add_post(uow: UnitOfWork, owner: User, created_at: datetime) -> PageKey:
     return PageKey(created_at=post.created_at, id=post.id)
 
 
+def add_audit_event(uow: UnitOfWork, owner: User, occurred_at: datetime) -> PageKey:
+    event = make_audit_event(occurred_at=occurred_at)
+    uow.audit_events.add(event)
+    return PageKey(created_at=event.occurred_at, id=event.id)
+
+
 COLLECTIONS = {
     # The owner is not an "item", so searching for items leaves them out of the user list.
     "users": Collection(
@@ -69,6 +77,13 @@ COLLECTIONS = {
         page=lambda uow, owner, limit, after: [
             PageKey(created_at=authored.post.created_at, id=authored.post.id)
             for authored in uow.posts.list(PostFilter(), limit=limit, after=after)
+        ],
+    ),
+    "audit_events": Collection(
+        add=add_audit_event,
+        page=lambda uow, owner, limit, after: [
+            PageKey(created_at=event.occurred_at, id=event.id)
+            for event in uow.audit_events.list(AuditFilter(), limit=limit, after=after)
         ],
     ),
 }

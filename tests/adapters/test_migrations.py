@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from application.ports.repositories import AuthoredPost
+from application.ports.repositories import AuditFilter, AuthoredPost
 from domain.sessions import AuthSession
 from domain.users import User
 from infrastructure.persistence.migrator import AlembicMigrator, SchemaDriftError
@@ -21,14 +21,27 @@ from infrastructure.persistence.sqlalchemy import (
     metadata,
 )
 from infrastructure.persistence.sqlalchemy.engine import create_migration_engine
-from infrastructure.persistence.sqlalchemy.mapping import task_values
-from infrastructure.persistence.sqlalchemy.tables import tasks
-from tests.adapters.builders import make_post, make_session, make_task, make_user
+from infrastructure.persistence.sqlalchemy.mapping import action_token_values, task_values
+from infrastructure.persistence.sqlalchemy.tables import action_tokens, tasks
+from tests.adapters.builders import (
+    make_action_token,
+    make_audit_event,
+    make_post,
+    make_session,
+    make_task,
+    make_user,
+)
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
-FIRST_TABLES = {"users", "auth_sessions", "refresh_tokens"}
-ALL_TABLES = FIRST_TABLES | {"tasks", "posts"}
-FIRST_REVISION = "0878ec7edb1c"
+ACCOUNT_TABLES = {"users", "auth_sessions", "refresh_tokens"}
+CONTENT_TABLES = ACCOUNT_TABLES | {"tasks", "posts"}
+ALL_TABLES = CONTENT_TABLES | {"action_tokens", "audit_events"}
+# Every revision, oldest first, with the tables there are once it has run.
+REVISIONS = [
+    ("0878ec7edb1c", ACCOUNT_TABLES),
+    ("337b7b2dd971", CONTENT_TABLES),
+    ("55f118c6a97a", ALL_TABLES),
+]
 
 
 def schema_of(url: str) -> dict[str, dict[str, object]]:
@@ -64,7 +77,7 @@ def test_upgrade_of_an_empty_database_reaches_head_without_drift(
 
     migrator.upgrade()
 
-    assert migrator.head() is not None
+    assert migrator.head() == REVISIONS[-1][0]
     assert migrator.current() == migrator.head()
     migrator.check()
 
@@ -99,6 +112,10 @@ def test_the_migrated_schema_is_exactly_the_tables_schema(empty_database):
         "ix_tasks_owner_id_created_at_id",
         "ix_posts_author_id_created_at_id",
         "ix_posts_published_created_at_id",
+        "ix_action_tokens_user_id",
+        "ix_audit_events_occurred_at_id",
+        "ix_audit_events_event_type_occurred_at_id",
+        "ix_audit_events_user_id_occurred_at_id",
     ],
 )
 def test_check_reports_drift(empty_database, index):
@@ -121,6 +138,8 @@ def test_the_migrated_schema_serves_the_repositories_and_cascades(empty_database
     alice: User = make_user("Alice")
     session: AuthSession = make_session(alice)
     task, post = make_task(alice, due_date=date(2024, 5, 2)), make_post(alice)
+    token = make_action_token(alice)
+    event = make_audit_event(user_id=alice.id, details={"nested": {"ok": True, "n": 1}})
     try:
         with SqlAlchemyUnitOfWork(engine) as uow:
             uow.users.add(alice)
@@ -128,47 +147,69 @@ def test_the_migrated_schema_serves_the_repositories_and_cascades(empty_database
             uow.sessions.add_refresh_token(session.id, "f" * 64, session.created_at)
             uow.tasks.add(task)
             uow.posts.add(post)
+            uow.action_tokens.add(token)
+            uow.audit_events.add(event)
             uow.commit()
         with SqlAlchemyUnitOfWork(engine) as uow:
             assert uow.users.get_by_username("ALICE") == alice
+            assert uow.sessions.get_with_user(session.id) == (session, alice)
             assert uow.tasks.get(alice.id, task.id) == task
             assert uow.posts.get(post.id) == AuthoredPost(post=post, author=alice)
+            assert uow.action_tokens.find(token.token_hash, token.purpose) == token
             uow.users.delete(alice.id)
             uow.commit()
         with SqlAlchemyUnitOfWork(engine) as uow:
             assert uow.sessions.get(session.id) is None
+            assert uow.sessions.find_refresh_token("f" * 64) is None
             assert uow.tasks.get(alice.id, task.id) is None
             assert uow.posts.get(post.id) is None
+            assert uow.action_tokens.find(token.token_hash, token.purpose) is None
+            # The audit trail has no foreign key: it outlives the user.
+            assert uow.audit_events.list(AuditFilter(), limit=10, after=None) == [event]
     finally:
         engine.dispose()
 
 
-def test_the_schema_refuses_an_unknown_task_priority(empty_database):
+@pytest.mark.parametrize(
+    ("table", "column", "row_of"),
+    [
+        (tasks, "priority", lambda alice: task_values(make_task(alice)) | {"priority": "urgent"}),
+        (
+            action_tokens,
+            "purpose",
+            lambda alice: action_token_values(make_action_token(alice)) | {"purpose": "login"},
+        ),
+    ],
+    ids=["task-priority", "action-token-purpose"],
+)
+def test_the_schema_refuses_a_value_outside_its_enum(empty_database, table, column, row_of):
     url = empty_database()
     AlembicMigrator(url).upgrade()
     alice = make_user("Alice")
-    values = task_values(make_task(alice)) | {"priority": "urgent"}
     engine = create_database_engine(url)
     try:
         with SqlAlchemyUnitOfWork(engine) as uow:
             uow.users.add(alice)
             uow.commit()
-        with engine.connect() as connection, pytest.raises(IntegrityError, match="priority"):
-            connection.execute(sa.insert(tasks).values(values))
+        with engine.connect() as connection, pytest.raises(IntegrityError, match=column):
+            connection.execute(sa.insert(table).values(row_of(alice)))
     finally:
         engine.dispose()
 
 
-def test_downgrading_the_tasks_and_posts_revision_leaves_the_first_schema(empty_database):
-    url = empty_database()
-    AlembicMigrator(url).upgrade()
-    first_only = empty_database()
-    run_alembic(first_only, "upgrade", FIRST_REVISION)
+@pytest.mark.parametrize("position", range(len(REVISIONS)), ids=[name for name, _ in REVISIONS])
+def test_downgrading_a_revision_leaves_exactly_the_schema_before_it(empty_database, position):
+    revision, _ = REVISIONS[position]
+    previous, previous_tables = REVISIONS[position - 1] if position > 0 else (None, set())
+    url, before = empty_database(), empty_database()
+    run_alembic(url, "upgrade", revision)
+    if previous is not None:
+        run_alembic(before, "upgrade", previous)
 
     run_alembic(url, "downgrade", "-1")
 
-    assert set(schema_of(url)) == FIRST_TABLES
-    assert schema_of(url) == schema_of(first_only)
+    assert set(schema_of(url)) == previous_tables
+    assert schema_of(url) == schema_of(before)
     AlembicMigrator(url).upgrade()
     AlembicMigrator(url).check()
 

@@ -4,15 +4,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dependency_injector import providers
 from fastapi.testclient import TestClient
 
 from application.use_cases.admin.create_admin import CreateAdminCommand
-from infrastructure.container import build_container
+from infrastructure.container import Container, build_container
 from infrastructure.persistence.migrator import AlembicMigrator
 from infrastructure.persistence.sqlalchemy import create_database_engine, metadata
 from infrastructure.persistence.sqlalchemy.scratch import scratch_schema
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
+from tests.unit.fakes import RecordingEmailSender
 
 STRONG_PASSWORD = "correct horse battery staple"
 # Cheap Argon2 parameters keep the suite fast; the adapter's own tests check the real defaults.
@@ -61,8 +63,21 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(build_container(settings))) as test_client:
+def emails() -> RecordingEmailSender:
+    return RecordingEmailSender()
+
+
+@pytest.fixture
+def container(settings: Settings, emails: RecordingEmailSender) -> Container:
+    """The app's container, its email sender replaced by one that keeps what it 'sends'."""
+    container = build_container(settings)
+    container.email_sender.override(providers.Object(emails))
+    return container
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container)) as test_client:
         yield test_client
 
 

@@ -15,7 +15,15 @@ def register(
     password: str = STRONG_PASSWORD,
     full_name: str | None = None,
 ) -> User:
-    use_case = RegisterUser(world.uow(), world.hasher, world.policy, world.clock)
+    use_case = RegisterUser(
+        world.uow(),
+        world.hasher,
+        world.policy,
+        world.clock,
+        world.throttle,
+        world.mailer,
+        world.audit,
+    )
     return use_case.execute(
         RegisterUserCommand(
             username=username,
@@ -34,7 +42,14 @@ def create_admin(world: World, username: str = "root", password: str = STRONG_PA
 
 
 def login_use_case(world: World, *, require_email_verification: bool = False) -> Login:
-    return Login(world.uow(), world.hasher, world.sessions, require_email_verification)
+    return Login(
+        world.uow(),
+        world.hasher,
+        world.sessions,
+        world.throttle,
+        world.audit,
+        require_email_verification,
+    )
 
 
 def log_in(world: World, login: str = "alice", password: str = STRONG_PASSWORD) -> IssuedTokens:

@@ -1,9 +1,13 @@
 """Fast fakes for the ports the memory adapter does not cover: no real hashing cost, a settable clock."""
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from application.errors import InvalidToken
+from application.errors import InvalidToken, TooManyAttempts
+from application.ports.audit import AuditEvent
+from application.ports.email import EmailMessage
+from application.ports.throttle import RateLimit
 from application.ports.tokens import AccessTokenClaims, IssuedAccessToken
 from domain.users import User
 
@@ -63,3 +67,51 @@ class FakeAccessTokens:
             )
         except ValueError:
             raise InvalidToken() from None
+
+
+class RecordingEmailSender:
+    """Keeps every message 'sent', so tests can read the links out of them."""
+
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> None:
+        self.sent.append(message)
+
+    def last_token(self, to: str | None = None) -> str:
+        """The `token=` value of the newest message (to `to`, when given)."""
+        for message in reversed(self.sent):
+            if to is None or message.to == to:
+                match = re.search(r"[?&]token=([A-Za-z0-9_\-]+)", message.body)
+                if match:
+                    return match.group(1)
+        raise AssertionError("no message with a token was sent")
+
+
+class RecordingSecurityLog:
+    def __init__(self) -> None:
+        self.events: list[AuditEvent] = []
+
+    def write(self, event: AuditEvent) -> None:
+        self.events.append(event)
+
+    def types(self) -> list[str]:
+        return [event.event_type.value for event in self.events]
+
+
+class CountingRateLimiter:
+    """A plain in-memory limiter with a fixed window that never slides: enough for use-case tests."""
+
+    def __init__(self) -> None:
+        self.hits: dict[tuple[RateLimit, str], int] = {}
+
+    def hit(self, limit: RateLimit, key: str) -> None:
+        self.check(limit, key)
+        self.hits[limit, key] = self.hits.get((limit, key), 0) + 1
+
+    def check(self, limit: RateLimit, key: str) -> None:
+        if self.hits.get((limit, key), 0) >= limit.amount:
+            raise TooManyAttempts(limit.window_seconds)
+
+    def clear(self, limit: RateLimit, key: str) -> None:
+        self.hits.pop((limit, key), None)

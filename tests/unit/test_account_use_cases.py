@@ -23,7 +23,17 @@ NEW_PASSWORD = "another fine passphrase 42"
 
 
 def change_password(world: World, user_id: uuid.UUID, current: str, new: str) -> IssuedTokens:
-    use_case = ChangePassword(world.uow(), world.hasher, world.policy, world.clock, world.sessions)
+    use_case = ChangePassword(
+        world.uow(),
+        world.hasher,
+        world.policy,
+        world.clock,
+        world.sessions,
+        world.throttle,
+        world.templates,
+        world.emails,
+        world.audit,
+    )
     return use_case.execute(
         ChangePasswordCommand(user_id=user_id, current_password=current, new_password=new)
     )
@@ -65,7 +75,7 @@ class TestDeactivateAndDelete:
     def test_deactivation_needs_the_password_and_revokes_sessions(self, world: World) -> None:
         user = register(world)
         session = log_in(world).session
-        use_case = DeactivateAccount(world.uow(), world.hasher, world.clock)
+        use_case = DeactivateAccount(world.uow(), world.hasher, world.clock, world.audit)
         with pytest.raises(InvalidCurrentPassword):
             use_case.execute(DeactivateAccountCommand(user.id, "not my password at all"))
         assert stored(world, user).is_active
@@ -81,15 +91,15 @@ class TestDeactivateAndDelete:
     def test_the_last_admin_can_neither_deactivate_nor_delete(self, world: World) -> None:
         admin = create_admin(world)
         with pytest.raises(LastAdmin):
-            DeactivateAccount(world.uow(), world.hasher, world.clock).execute(
+            DeactivateAccount(world.uow(), world.hasher, world.clock, world.audit).execute(
                 DeactivateAccountCommand(admin.id, STRONG_PASSWORD)
             )
         with pytest.raises(LastAdmin):
-            DeleteAccount(world.uow(), world.hasher).execute(
+            DeleteAccount(world.uow(), world.hasher, world.audit).execute(
                 DeleteAccountCommand(admin.id, STRONG_PASSWORD)
             )
         create_admin(world, "second")
-        DeleteAccount(world.uow(), world.hasher).execute(
+        DeleteAccount(world.uow(), world.hasher, world.audit).execute(
             DeleteAccountCommand(admin.id, STRONG_PASSWORD)
         )
         with world.uow() as uow:
@@ -98,7 +108,7 @@ class TestDeactivateAndDelete:
     def test_deletion_removes_the_user_and_their_sessions(self, world: World) -> None:
         user = register(world)
         session = log_in(world).session
-        use_case = DeleteAccount(world.uow(), world.hasher)
+        use_case = DeleteAccount(world.uow(), world.hasher, world.audit)
         with pytest.raises(InvalidCurrentPassword):
             use_case.execute(DeleteAccountCommand(user.id, "not my password at all"))
         use_case.execute(DeleteAccountCommand(user.id, STRONG_PASSWORD))
@@ -122,7 +132,7 @@ class TestProfile:
             saved.email_verified = True
             uow.users.update(saved)
             uow.commit()
-        update = UpdateProfile(world.uow(), world.clock)
+        update = UpdateProfile(world.uow(), world.clock, world.mailer)
         renamed = update.execute(UpdateProfileCommand(user_id=user.id, username="Alicia"))
         assert (renamed.username, renamed.full_name, renamed.email_verified) == (
             "Alicia",
@@ -138,7 +148,7 @@ class TestProfile:
     def test_update_refuses_names_taken_by_others(self, world: World) -> None:
         user = register(world, "alice")
         register(world, "bob")
-        update = UpdateProfile(world.uow(), world.clock)
+        update = UpdateProfile(world.uow(), world.clock, world.mailer)
         with pytest.raises(UsernameTaken):
             update.execute(UpdateProfileCommand(user_id=user.id, username="BOB"))
         with pytest.raises(EmailTaken):

@@ -31,34 +31,40 @@ def test_deactivate_and_activate_by_username_or_id(world: World) -> None:
     create_admin(world)
     user = register(world)
     session = log_in(world).session
-    deactivated = DeactivateUser(world.uow(), world.clock).execute(SetUserActiveCommand("ALICE"))
+    deactivated = DeactivateUser(world.uow(), world.clock, world.audit).execute(
+        SetUserActiveCommand("ALICE")
+    )
     assert not deactivated.is_active
     assert stored(world, user).token_version == 1
     with world.uow() as uow:
         revoked = uow.sessions.get(session.id)
     assert revoked is not None
     assert revoked.is_revoked
-    activated = ActivateUser(world.uow(), world.clock).execute(SetUserActiveCommand(str(user.id)))
+    activated = ActivateUser(world.uow(), world.clock, world.audit).execute(
+        SetUserActiveCommand(str(user.id))
+    )
     assert activated.is_active
     assert stored(world, user).is_active
 
 
 def test_unknown_user_is_not_found(world: World) -> None:
     with pytest.raises(UserNotFound):
-        ActivateUser(world.uow(), world.clock).execute(SetUserActiveCommand("ghost"))
+        ActivateUser(world.uow(), world.clock, world.audit).execute(SetUserActiveCommand("ghost"))
 
 
 def test_the_last_admin_cannot_be_deactivated(world: World) -> None:
     admin = create_admin(world)
     with pytest.raises(LastAdmin):
-        DeactivateUser(world.uow(), world.clock).execute(SetUserActiveCommand("root"))
+        DeactivateUser(world.uow(), world.clock, world.audit).execute(SetUserActiveCommand("root"))
     assert stored(world, admin).is_active
 
 
 def test_list_all_users_includes_inactive_and_filters_by_role(world: World) -> None:
     create_admin(world)
     user = register(world)
-    DeactivateUser(world.uow(), world.clock).execute(SetUserActiveCommand(str(user.id)))
+    DeactivateUser(world.uow(), world.clock, world.audit).execute(
+        SetUserActiveCommand(str(user.id))
+    )
     use_case = ListAllUsers(world.uow())
     assert {u.username for u in use_case.execute(ListAllUsersQuery()).items} == {"root", "alice"}
     assert [u.username for u in use_case.execute(ListAllUsersQuery(role=Role.ADMIN)).items] == [
@@ -78,22 +84,24 @@ class TestAdminActions:
         with pytest.raises(AdminRequired):
             GetAnyUser(world.uow()).execute(GetAnyUserQuery(str(other.id), actor=user))
         with pytest.raises(AdminRequired):
-            DeactivateUser(world.uow(), world.clock).execute(
+            DeactivateUser(world.uow(), world.clock, world.audit).execute(
                 SetUserActiveCommand(str(other.id), actor=user)
             )
         with pytest.raises(AdminRequired):
-            ChangeRole(world.uow(), world.clock).execute(
+            ChangeRole(world.uow(), world.clock, world.audit).execute(
                 ChangeRoleCommand(str(user.id), Role.ADMIN, actor=user)
             )
         with pytest.raises(AdminRequired):
-            DeleteUser(world.uow()).execute(DeleteUserCommand(str(other.id), actor=user))
+            DeleteUser(world.uow(), world.audit).execute(
+                DeleteUserCommand(str(other.id), actor=user)
+            )
         assert stored(world, user).role is Role.USER
         assert stored(world, other).is_active
 
     def test_role_change_revokes_tokens_and_guards_the_last_admin(self, world: World) -> None:
         admin = create_admin(world)
         user = register(world)
-        change = ChangeRole(world.uow(), world.clock)
+        change = ChangeRole(world.uow(), world.clock, world.audit)
         promoted = change.execute(ChangeRoleCommand(str(user.id), Role.ADMIN, actor=admin))
         assert (promoted.role, promoted.token_version) == (Role.ADMIN, 1)
         change.execute(ChangeRoleCommand(str(admin.id), Role.USER, actor=promoted))
@@ -106,8 +114,10 @@ class TestAdminActions:
         user = register(world)
         session = log_in(world).session
         with pytest.raises(LastAdmin):
-            DeleteUser(world.uow()).execute(DeleteUserCommand(str(admin.id), actor=admin))
-        DeleteUser(world.uow()).execute(DeleteUserCommand(str(user.id), actor=admin))
+            DeleteUser(world.uow(), world.audit).execute(
+                DeleteUserCommand(str(admin.id), actor=admin)
+            )
+        DeleteUser(world.uow(), world.audit).execute(DeleteUserCommand(str(user.id), actor=admin))
         with world.uow() as uow:
             assert uow.users.get(user.id) is None
             assert uow.sessions.get(session.id) is None

@@ -1,14 +1,19 @@
 import uuid
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
+from application.emails import EmailTemplates
 from application.errors import InvalidCurrentPassword, PasswordPolicyViolation
 from application.passwords import check_new_password
+from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
+from application.ports.email import EmailSender
 from application.ports.password_hasher import PasswordHasher
 from application.ports.password_policy import PasswordPolicy
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.account.password_check import load_after_password_check
 from application.use_cases.auth.session_tokens import IssuedTokens, SessionStarter
+from application.use_cases.auth.throttling import Throttle, account_key
 from domain.passwords import normalize_password
 
 
@@ -35,17 +40,32 @@ class ChangePassword:
         policy: PasswordPolicy,
         clock: Clock,
         sessions: SessionStarter,
+        throttle: Throttle,
+        templates: EmailTemplates,
+        sender: EmailSender,
+        audit: AuditTrail,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._policy = policy
         self._clock = clock
         self._sessions = sessions
+        self._throttle = throttle
+        self._templates = templates
+        self._sender = sender
+        self._audit = audit
 
     def execute(self, command: ChangePasswordCommand) -> IssuedTokens:
-        user = load_after_password_check(
-            self._uow, self._hasher, command.user_id, command.current_password
-        )
+        # Wrong current passwords count like failed logins: a stolen access token is no oracle.
+        account = account_key(command.user_id, "")
+        self._throttle.before_attempt(account, None)
+        try:
+            user = load_after_password_check(
+                self._uow, self._hasher, command.user_id, command.current_password
+            )
+        except InvalidCurrentPassword:
+            self._throttle.failed(account)
+            raise
         new_password = normalize_password(command.new_password)
         if new_password == normalize_password(command.current_password):
             raise PasswordPolicyViolation(
@@ -71,4 +91,6 @@ class ChangePassword:
                 uow, current, user_agent=command.user_agent, ip=command.ip
             )
             uow.commit()
+        self._sender.send(self._templates.password_changed(current.email, current.username))
+        self._audit.record(AuditEventType.PASSWORD_CHANGED, user_id=current.id)
         return issued

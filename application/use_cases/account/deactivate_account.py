@@ -1,6 +1,8 @@
 import uuid
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
+from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
@@ -22,10 +24,13 @@ class DeactivateAccount:
     working.
     """
 
-    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock, audit: AuditTrail
+    ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
+        self._audit = audit
 
     def execute(self, command: DeactivateAccountCommand) -> None:
         load_after_password_check(self._uow, self._hasher, command.user_id, command.password)
@@ -39,3 +44,4 @@ class DeactivateAccount:
             uow.users.update(user)
             uow.sessions.revoke_all_for_user(user.id, now)
             uow.commit()
+        self._audit.record(AuditEventType.ACCOUNT_DEACTIVATED, user_id=command.user_id)

@@ -1,6 +1,8 @@
 import uuid
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
+from application.ports.audit import AuditEventType
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.account.password_check import load_after_password_check
@@ -20,9 +22,10 @@ class DeleteAccount:
     Rules: the password must be right; the last active admin cannot leave.
     """
 
-    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher) -> None:
+    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, audit: AuditTrail) -> None:
         self._uow = uow
         self._hasher = hasher
+        self._audit = audit
 
     def execute(self, command: DeleteAccountCommand) -> None:
         load_after_password_check(self._uow, self._hasher, command.user_id, command.password)
@@ -33,3 +36,4 @@ class DeleteAccount:
             ensure_an_admin_remains(user, uow.users.count_active_admins())
             uow.users.delete(user.id)
             uow.commit()
+        self._audit.record(AuditEventType.ACCOUNT_DELETED, user_id=command.user_id)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
 from application.unset import UNSET, Unset
+from application.use_cases.auth.email_verification import VerificationMailer
 from application.use_cases.auth.uniqueness import ensure_email_free, ensure_username_free
 from domain.errors import UserNotFound
 from domain.users import User, normalize_email, validate_username
@@ -20,12 +21,14 @@ class UpdateProfileCommand:
 class UpdateProfile:
     """Change the caller's username, email or full name.
 
-    Rules: the new username and email are free; a new email is unverified until proven.
+    Rules: the new username and email are free; a new email is unverified until proven, and gets
+    a verification email (older links, bound to the old address, no longer verify anything).
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, mailer: VerificationMailer) -> None:
         self._uow = uow
         self._clock = clock
+        self._mailer = mailer
 
     def execute(self, command: UpdateProfileCommand) -> User:
         now = self._clock.now()
@@ -37,12 +40,17 @@ class UpdateProfile:
                 username = validate_username(command.username)
                 ensure_username_free(uow, username, except_user=user.id)
                 user.rename(username, now)
+            email_changed = False
             if not isinstance(command.email, Unset):
                 email = normalize_email(command.email)
                 ensure_email_free(uow, email, except_user=user.id)
+                email_changed = email != user.email
                 user.change_email(email, now)
             if not isinstance(command.full_name, Unset):
                 user.change_full_name(command.full_name, now)
             uow.users.update(user)
+            verification = self._mailer.prepare(uow, user) if email_changed else None
             uow.commit()
+        if verification is not None:
+            self._mailer.send(verification)
         return user

@@ -1,8 +1,10 @@
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
+from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.admin.authorization import authorize_admin
+from application.use_cases.admin.authorization import actor_id, authorize_admin
 from application.use_cases.admin.user_reference import find_user
 from domain.users import Role, User, ensure_an_admin_remains
 
@@ -21,9 +23,10 @@ class ChangeRole:
     The user's earlier tokens stop working at once: they carry the old role.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
         self._uow = uow
         self._clock = clock
+        self._audit = audit
 
     def execute(self, command: ChangeRoleCommand) -> User:
         authorize_admin(command.actor)
@@ -34,8 +37,15 @@ class ChangeRole:
                 return user
             if command.role is not Role.ADMIN:
                 ensure_an_admin_remains(user, uow.users.count_active_admins())
+            previous = user.role
             user.change_role(command.role, now)
             uow.users.update(user)
             uow.sessions.revoke_all_for_user(user.id, now)
             uow.commit()
+        self._audit.record(
+            AuditEventType.ROLE_CHANGED,
+            user_id=user.id,
+            actor_id=actor_id(command.actor),
+            details={"from": previous.value, "to": user.role.value},
+        )
         return user

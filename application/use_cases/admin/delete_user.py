@@ -1,7 +1,9 @@
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
+from application.ports.audit import AuditEventType
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.admin.authorization import authorize_admin
+from application.use_cases.admin.authorization import actor_id, authorize_admin
 from application.use_cases.admin.user_reference import find_user
 from domain.users import User, ensure_an_admin_remains
 
@@ -16,8 +18,9 @@ class DeleteUserCommand:
 class DeleteUser:
     """Delete an account with everything it owns; the last active admin cannot be deleted."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, audit: AuditTrail) -> None:
         self._uow = uow
+        self._audit = audit
 
     def execute(self, command: DeleteUserCommand) -> None:
         authorize_admin(command.actor)
@@ -26,3 +29,6 @@ class DeleteUser:
             ensure_an_admin_remains(user, uow.users.count_active_admins())
             uow.users.delete(user.id)
             uow.commit()
+        self._audit.record(
+            AuditEventType.ACCOUNT_DELETED, user_id=user.id, actor_id=actor_id(command.actor)
+        )

@@ -1,8 +1,10 @@
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
+from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.admin.authorization import authorize_admin
+from application.use_cases.admin.authorization import actor_id, authorize_admin
 from application.use_cases.admin.user_reference import find_user
 from domain.users import User, ensure_an_admin_remains
 
@@ -18,9 +20,10 @@ class SetUserActiveCommand:
 class ActivateUser:
     """Reopen an account; its old tokens stay revoked."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
         self._uow = uow
         self._clock = clock
+        self._audit = audit
 
     def execute(self, command: SetUserActiveCommand) -> User:
         authorize_admin(command.actor)
@@ -29,15 +32,19 @@ class ActivateUser:
             user.activate(self._clock.now())
             uow.users.update(user)
             uow.commit()
+        self._audit.record(
+            AuditEventType.ACCOUNT_ACTIVATED, user_id=user.id, actor_id=actor_id(command.actor)
+        )
         return user
 
 
 class DeactivateUser:
     """Close someone's account: every token of theirs stops working. The last active admin stays."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
         self._uow = uow
         self._clock = clock
+        self._audit = audit
 
     def execute(self, command: SetUserActiveCommand) -> User:
         authorize_admin(command.actor)
@@ -49,4 +56,7 @@ class DeactivateUser:
             uow.users.update(user)
             uow.sessions.revoke_all_for_user(user.id, now)
             uow.commit()
+        self._audit.record(
+            AuditEventType.ACCOUNT_DEACTIVATED, user_id=user.id, actor_id=actor_id(command.actor)
+        )
         return user

@@ -1,9 +1,17 @@
 from dataclasses import dataclass
 
-from application.errors import AccountInactive, EmailNotVerified, InvalidCredentials
+from application.audit import AuditTrail
+from application.errors import (
+    AccountInactive,
+    EmailNotVerified,
+    InvalidCredentials,
+    TooManyAttempts,
+)
+from application.ports.audit import AuditEventType
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.auth.session_tokens import IssuedTokens, SessionStarter
+from application.use_cases.auth.throttling import Throttle, account_key
 from domain.passwords import normalize_password
 from domain.users import User
 
@@ -22,7 +30,9 @@ class Login:
 
     Rules: an unknown account and a wrong password fail the same way and take the same time (a dummy
     hash is verified); inactive and unverified accounts are told so only after a correct password; a
-    hash made with old parameters is upgraded on success, never on failure.
+    hash made with old parameters is upgraded on success, never on failure. Too many failures for one
+    account, or attempts from one IP, are refused (429) before any password is checked, and a
+    success clears the account's failures.
     """
 
     def __init__(
@@ -30,11 +40,15 @@ class Login:
         uow: UnitOfWork,
         hasher: PasswordHasher,
         sessions: SessionStarter,
+        throttle: Throttle,
+        audit: AuditTrail,
         require_email_verification: bool,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._sessions = sessions
+        self._throttle = throttle
+        self._audit = audit
         self._require_email_verification = require_email_verification
 
     def execute(self, command: LoginCommand) -> IssuedTokens:
@@ -42,15 +56,34 @@ class Login:
         # The slow verify runs outside any transaction, so no connection is held while hashing.
         with self._uow as uow:
             user = _find_by_login(uow, command.login)
-        if user is None:
-            self._hasher.verify(self._hasher.dummy_hash, password)
+        account = account_key(user.id if user else None, command.login)
+        user_id = user.id if user else None
+        try:
+            self._throttle.before_attempt(account, command.ip)
+        except TooManyAttempts:
+            self._audit.record(AuditEventType.LOGIN_THROTTLED, user_id=user_id)
+            raise
+        if user is None or not self._hasher.verify(user.password_hash, password):
+            if user is None:
+                self._hasher.verify(self._hasher.dummy_hash, password)
+            self._throttle.failed(account)
+            details = {} if user else {"login": command.login[:64]}
+            self._audit.record(AuditEventType.LOGIN_FAILED, user_id=user_id, details=details)
             raise InvalidCredentials()
-        if not self._hasher.verify(user.password_hash, password):
-            raise InvalidCredentials()
+        self._throttle.succeeded(account)
         if not user.is_active:
             raise AccountInactive()
         if self._require_email_verification and not user.email_verified:
             raise EmailNotVerified()
+        issued = self._start_session(user, password, command)
+        self._audit.record(
+            AuditEventType.LOGIN_SUCCEEDED,
+            user_id=user.id,
+            details={"session_id": str(issued.session.id)},
+        )
+        return issued
+
+    def _start_session(self, user: User, password: str, command: LoginCommand) -> IssuedTokens:
         verified_hash = user.password_hash
         upgraded_hash = (
             self._hasher.hash(password) if self._hasher.needs_rehash(verified_hash) else None

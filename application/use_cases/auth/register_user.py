@@ -1,10 +1,15 @@
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
 from application.passwords import check_new_password
+from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.password_hasher import PasswordHasher
 from application.ports.password_policy import PasswordPolicy
 from application.ports.unit_of_work import UnitOfWork
+from application.request_context import current_request
+from application.use_cases.auth.email_verification import VerificationMailer
+from application.use_cases.auth.throttling import Throttle
 from application.use_cases.auth.uniqueness import ensure_email_free, ensure_username_free
 from domain.passwords import normalize_password
 from domain.users import User, normalize_email, validate_username
@@ -19,21 +24,32 @@ class RegisterUserCommand:
 
 
 class RegisterUser:
-    """Create an ordinary, active, unverified account.
+    """Create an ordinary, active, unverified account, and send it a verification email.
 
     Rules: the username and email are free (case-insensitively; the database decides a race), the
     password passes the policy, and registration never creates an admin.
     """
 
     def __init__(
-        self, uow: UnitOfWork, hasher: PasswordHasher, policy: PasswordPolicy, clock: Clock
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        clock: Clock,
+        throttle: Throttle,
+        mailer: VerificationMailer,
+        audit: AuditTrail,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._policy = policy
         self._clock = clock
+        self._throttle = throttle
+        self._mailer = mailer
+        self._audit = audit
 
     def execute(self, command: RegisterUserCommand) -> User:
+        self._throttle.registration(current_request().ip)
         username = validate_username(command.username)
         email = normalize_email(command.email)
         password = normalize_password(command.password)
@@ -51,5 +67,8 @@ class RegisterUser:
         )
         with self._uow as uow:
             uow.users.add(user)
+            verification = self._mailer.prepare(uow, user)
             uow.commit()
+        self._mailer.send(verification)
+        self._audit.record(AuditEventType.USER_REGISTERED, user_id=user.id)
         return user

@@ -2,11 +2,14 @@
 
 import threading
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from application.ports.audit import AuditEvent
+from application.ports.repositories import RefreshTokenRecord
+from domain.action_tokens import ActionToken
 from domain.posts import Post
 from domain.sessions import AuthSession
 from domain.tasks import Task
@@ -23,14 +26,6 @@ class ConstraintViolation(Exception):
     """A write broke a key rule that the SQL schema enforces too (duplicate key, missing parent)."""
 
 
-@dataclass(frozen=True)
-class RefreshTokenRecord:
-    token_hash: str
-    session_id: uuid.UUID
-    created_at: datetime
-    spent_at: datetime | None = None
-
-
 @dataclass
 class Tables:
     """Rows by primary key. Rows are replaced, never changed in place, so a shallow copy of the
@@ -41,6 +36,8 @@ class Tables:
     refresh_tokens: dict[str, RefreshTokenRecord] = field(default_factory=dict)
     tasks: dict[uuid.UUID, Task] = field(default_factory=dict)
     posts: dict[uuid.UUID, Post] = field(default_factory=dict)
+    action_tokens: dict[str, ActionToken] = field(default_factory=dict)
+    audit_events: dict[uuid.UUID, AuditEvent] = field(default_factory=dict)
 
     def copy(self) -> "Tables":
         return Tables(**{table.name: dict(getattr(self, table.name)) for table in fields(self)})
@@ -59,12 +56,14 @@ class ForeignKey:
     parent: str
 
 
-# The same foreign keys as the SQL schema; a table added later adds a line here.
+# The same foreign keys as the SQL schema; a table added later adds a line here. The audit
+# trail has none, on purpose: its events outlive the users they name.
 FOREIGN_KEYS = (
     ForeignKey(child="sessions", column="user_id", parent="users"),
     ForeignKey(child="refresh_tokens", column="session_id", parent="sessions"),
     ForeignKey(child="tasks", column="owner_id", parent="users"),
     ForeignKey(child="posts", column="author_id", parent="users"),
+    ForeignKey(child="action_tokens", column="user_id", parent="users"),
 )
 
 
@@ -92,6 +91,23 @@ def replace_row(tables: Tables, table: str, key: Hashable, row: Any) -> None:
     if key in rows:
         _check_parents(tables, table, row)
         rows[key] = stored(row)
+
+
+def stamp(tables: Tables, table: str, keys: Iterable[Hashable], column: str, now: datetime) -> int:
+    """SQL's `UPDATE table SET column = now WHERE key IN keys AND column IS NULL`: set a
+    not-yet-set instant (spent, used, revoked) and return how many rows changed.
+
+    The unit of work holds the store's lock, so of concurrent callers only the first sees the
+    column unset, as the condition in the SQL adapters' WHERE clause ensures there.
+    """
+    rows = _rows(tables, table)
+    changed = 0
+    for key in keys:
+        row = rows.get(key)
+        if row is not None and getattr(row, column) is None:
+            rows[key] = stored(replace(row, **{column: now}))
+            changed += 1
+    return changed
 
 
 def delete(tables: Tables, table: str, key: Hashable) -> None:

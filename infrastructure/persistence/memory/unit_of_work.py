@@ -2,18 +2,22 @@ from types import TracebackType
 from typing import Self
 
 from application.ports.repositories import (
+    ActionTokenRepository,
+    AuditEventRepository,
     PostRepository,
     SessionRepository,
     TaskRepository,
     UserRepository,
 )
+from infrastructure.persistence.memory.action_token_repository import (
+    MemoryActionTokenRepository,
+)
+from infrastructure.persistence.memory.audit_event_repository import MemoryAuditEventRepository
 from infrastructure.persistence.memory.database import MemoryDatabase, Tables
 from infrastructure.persistence.memory.post_repository import MemoryPostRepository
-from infrastructure.persistence.memory.repositories import (
-    MemorySessionRepository,
-    MemoryUserRepository,
-)
+from infrastructure.persistence.memory.session_repository import MemorySessionRepository
 from infrastructure.persistence.memory.task_repository import MemoryTaskRepository
+from infrastructure.persistence.memory.user_repository import MemoryUserRepository
 from infrastructure.persistence.transaction_slot import TransactionSlot
 
 
@@ -28,10 +32,13 @@ class MemoryUnitOfWork:
         self._database = database
         self._tables: TransactionSlot[Tables] = TransactionSlot()
         self.committed = False
-        self.users: UserRepository = MemoryUserRepository(self._tables.current)
-        self.sessions: SessionRepository = MemorySessionRepository(self._tables.current)
-        self.tasks: TaskRepository = MemoryTaskRepository(self._tables.current)
-        self.posts: PostRepository = MemoryPostRepository(self._tables.current)
+        tables = self._tables.current
+        self.users: UserRepository = MemoryUserRepository(tables)
+        self.sessions: SessionRepository = MemorySessionRepository(tables)
+        self.tasks: TaskRepository = MemoryTaskRepository(tables)
+        self.posts: PostRepository = MemoryPostRepository(tables)
+        self.action_tokens: ActionTokenRepository = MemoryActionTokenRepository(tables)
+        self.audit_events: AuditEventRepository = MemoryAuditEventRepository(tables)
 
     def __enter__(self) -> Self:
         self._tables.ensure_empty()

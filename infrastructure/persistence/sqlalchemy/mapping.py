@@ -10,11 +10,22 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
+from application.ports.audit import AuditEvent, AuditEventType
+from application.ports.repositories import RefreshTokenRecord
+from domain.action_tokens import ActionPurpose, ActionToken
 from domain.posts import Post
 from domain.sessions import AuthSession
 from domain.tasks import Priority, Task
 from domain.users import Role, User, username_key
-from infrastructure.persistence.sqlalchemy.tables import auth_sessions, posts, tasks, users
+from infrastructure.persistence.sqlalchemy.tables import (
+    action_tokens,
+    audit_events,
+    auth_sessions,
+    posts,
+    refresh_tokens,
+    tasks,
+    users,
+)
 
 
 def columns_of(
@@ -40,6 +51,10 @@ def session_from_row(row: RowMapping) -> AuthSession:
     return AuthSession(**columns_of(auth_sessions, row))
 
 
+def refresh_token_from_row(row: RowMapping) -> RefreshTokenRecord:
+    return RefreshTokenRecord(**columns_of(refresh_tokens, row))
+
+
 def task_values(task: Task) -> dict[str, Any]:
     return asdict(task) | {"priority": task.priority.value}
 
@@ -55,3 +70,21 @@ def post_values(post: Post) -> dict[str, Any]:
 
 def post_from_row(row: RowMapping) -> Post:
     return Post(**columns_of(posts, row))
+
+
+def action_token_values(token: ActionToken) -> dict[str, Any]:
+    return asdict(token) | {"purpose": token.purpose.value}
+
+
+def action_token_from_row(row: RowMapping) -> ActionToken:
+    values = columns_of(action_tokens, row)
+    return ActionToken(**values | {"purpose": ActionPurpose(values["purpose"])})
+
+
+def audit_event_values(event: AuditEvent) -> dict[str, Any]:
+    return asdict(event) | {"event_type": event.event_type.value}
+
+
+def audit_event_from_row(row: RowMapping) -> AuditEvent:
+    values = columns_of(audit_events, row)
+    return AuditEvent(**values | {"event_type": AuditEventType(values["event_type"])})

@@ -1,6 +1,9 @@
-"""What every SQL list does, written once so users, tasks and posts page and search alike."""
+"""What several repositories do, written once so that lists page and search alike, and
+single-use markers are set alike."""
 
+import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -16,21 +19,32 @@ ConnectionAccess = Callable[[], Connection]
 
 
 def newest_first(
-    statement: SelectT, table: sa.Table, *, limit: int, after: PageKey | None
+    statement: SelectT, table: sa.Table, *, limit: int | None, after: PageKey | None
 ) -> SelectT:
-    """Order by (created_at, id) descending and keep `limit` rows strictly after `after`.
+    """Newest first by (created_at, id); see `newest_first_by`."""
+    return newest_first_by(statement, table.c.created_at, table.c.id, limit=limit, after=after)
 
-    Each list has an index ending in (created_at, id) after its equality columns. The key is
+
+def newest_first_by(
+    statement: SelectT,
+    instant: sa.ColumnElement[datetime],
+    row_id: sa.ColumnElement[uuid.UUID],
+    *,
+    limit: int | None,
+    after: PageKey | None,
+) -> SelectT:
+    """Order by (instant, id) descending and keep `limit` rows (all if None) strictly after `after`.
+
+    Each list has an index ending in (instant, id) after its equality columns. The key is
     compared as a row value, which both SQLite (>= 3.15) and PostgreSQL turn into one index
     range: a seek to the key, then a backward walk that stops after `limit` rows, with no sort.
     (The expanded `a < x OR (a = x AND id < y)` lets SQLite seek on the equality prefix only.)
     """
-    key = table.c.created_at, table.c.id
-    statement = statement.order_by(*(column.desc() for column in key)).limit(limit)
+    statement = statement.order_by(instant.desc(), row_id.desc()).limit(limit)
     if after is None:
         return statement
     # The values take the columns' types, so the instant is converted to UTC as it is stored.
-    return statement.where(sa.tuple_(*key) < (after.created_at, after.id))
+    return statement.where(sa.tuple_(instant, row_id) < (after.created_at, after.id))
 
 
 def folded(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
@@ -46,6 +60,25 @@ def contains_literal(term: str, *folded_columns: sa.ColumnElement[Any]) -> sa.Co
     """
     needle = term.lower()
     return sa.or_(*(column.contains(needle, autoescape=True) for column in folded_columns))
+
+
+def stamp(
+    connection: Connection,
+    column: sa.Column[datetime],
+    now: datetime,
+    *conditions: sa.ColumnElement[bool],
+) -> int:
+    """Set a not-yet-set instant (spent, used, revoked) on the rows matching `conditions`, in
+    one conditional UPDATE; return how many rows changed.
+
+    Race-safe because `column IS NULL` is in the WHERE clause, not checked before: SQLite lets
+    one writer in at a time, and PostgreSQL (at READ COMMITTED, its default), when a concurrent
+    transaction changed the row first, waits for it and evaluates the condition again on the
+    committed row, so of callers racing for one row exactly one changes it.
+    """
+    table = column.table
+    statement = sa.update(table).where(*conditions, column.is_(None)).values({column: now})
+    return connection.execute(statement).rowcount
 
 
 def write(connection: Connection, statement: sa.Executable) -> None:

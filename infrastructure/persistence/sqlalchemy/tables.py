@@ -7,9 +7,10 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
+from domain.action_tokens import ActionPurpose
 from domain.posts import POST_TITLE_MAX_LENGTH
 from domain.tasks import TASK_TITLE_MAX_LENGTH, Priority
-from domain.users import Role
+from domain.users import EMAIL_MAX_LENGTH, Role
 from infrastructure.persistence.timestamps import as_utc
 
 # Stable constraint names, so migrations can name them and errors can be told apart.
@@ -56,7 +57,7 @@ users = sa.Table(
     sa.Column("username", sa.String(32), nullable=False),
     # The case-insensitive form under which usernames are unique (domain.users.username_key).
     sa.Column("username_key", sa.String(32), nullable=False),
-    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("email", sa.String(EMAIL_MAX_LENGTH), nullable=False),
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("full_name", sa.String(100), nullable=True),
     sa.Column("role", sa.String(16), nullable=False),
@@ -144,4 +145,39 @@ posts = sa.Table(
     # feed of published posts, each newest first and paged by key.
     sa.Index(None, "author_id", "created_at", "id"),
     sa.Index(None, "published", "created_at", "id"),
+)
+
+action_tokens = sa.Table(
+    "action_tokens",
+    metadata,
+    # The SHA-256 hex digest of the token; the token itself is only ever in the email.
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    # Indexed for void_for_user and for the cascade from users.
+    owner_column("user_id", index=True),
+    sa.Column("purpose", sa.String(32), nullable=False),
+    sa.Column("email", sa.String(EMAIL_MAX_LENGTH), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("used_at", UtcDateTime, nullable=True),
+    one_of("purpose", ActionPurpose),
+)
+
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    # No check constraint: new event types come with new code, and should not need a migration.
+    sa.Column("event_type", sa.String(64), nullable=False),
+    # No foreign keys: the trail must outlive the users it names (an account_deleted event
+    # names a user who is gone), so these are plain ids.
+    sa.Column("user_id", sa.Uuid, nullable=True),
+    sa.Column("actor_id", sa.Uuid, nullable=True),
+    sa.Column("ip", sa.String(64), nullable=True),
+    sa.Column("user_agent", sa.Text, nullable=True),
+    sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("details", sa.JSON, nullable=False),
+    # The admin list, newest first and paged by key: unfiltered, by event type, by user.
+    sa.Index(None, "occurred_at", "id"),
+    sa.Index(None, "event_type", "occurred_at", "id"),
+    sa.Index(None, "user_id", "occurred_at", "id"),
 )

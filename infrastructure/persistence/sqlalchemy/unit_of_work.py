@@ -4,17 +4,23 @@ from typing import Self
 from sqlalchemy.engine import Connection, Engine
 
 from application.ports.repositories import (
+    ActionTokenRepository,
+    AuditEventRepository,
     PostRepository,
     SessionRepository,
     TaskRepository,
     UserRepository,
 )
-from infrastructure.persistence.sqlalchemy.post_repository import SqlAlchemyPostRepository
-from infrastructure.persistence.sqlalchemy.repositories import (
-    SqlAlchemySessionRepository,
-    SqlAlchemyUserRepository,
+from infrastructure.persistence.sqlalchemy.action_token_repository import (
+    SqlAlchemyActionTokenRepository,
 )
+from infrastructure.persistence.sqlalchemy.audit_event_repository import (
+    SqlAlchemyAuditEventRepository,
+)
+from infrastructure.persistence.sqlalchemy.post_repository import SqlAlchemyPostRepository
+from infrastructure.persistence.sqlalchemy.session_repository import SqlAlchemySessionRepository
 from infrastructure.persistence.sqlalchemy.task_repository import SqlAlchemyTaskRepository
+from infrastructure.persistence.sqlalchemy.user_repository import SqlAlchemyUserRepository
 from infrastructure.persistence.transaction_slot import TransactionSlot
 
 
@@ -25,10 +31,13 @@ class SqlAlchemyUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._connection: TransactionSlot[Connection] = TransactionSlot()
-        self.users: UserRepository = SqlAlchemyUserRepository(self._connection.current)
-        self.sessions: SessionRepository = SqlAlchemySessionRepository(self._connection.current)
-        self.tasks: TaskRepository = SqlAlchemyTaskRepository(self._connection.current)
-        self.posts: PostRepository = SqlAlchemyPostRepository(self._connection.current)
+        connection = self._connection.current
+        self.users: UserRepository = SqlAlchemyUserRepository(connection)
+        self.sessions: SessionRepository = SqlAlchemySessionRepository(connection)
+        self.tasks: TaskRepository = SqlAlchemyTaskRepository(connection)
+        self.posts: PostRepository = SqlAlchemyPostRepository(connection)
+        self.action_tokens: ActionTokenRepository = SqlAlchemyActionTokenRepository(connection)
+        self.audit_events: AuditEventRepository = SqlAlchemyAuditEventRepository(connection)
 
     def __enter__(self) -> Self:
         self._connection.ensure_empty()

@@ -4,10 +4,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from application.pagination import DEFAULT_PAGE_SIZE
+from application.ports.audit import AuditEventType
 from application.use_cases.admin.change_role import ChangeRole, ChangeRoleCommand
 from application.use_cases.admin.delete_user import DeleteUser, DeleteUserCommand
 from application.use_cases.admin.get_any_user import GetAnyUser, GetAnyUserQuery
 from application.use_cases.admin.list_all_users import ListAllUsers, ListAllUsersQuery
+from application.use_cases.admin.list_audit_events import ListAuditEvents, ListAuditEventsQuery
 from application.use_cases.admin.set_user_active import (
     ActivateUser,
     DeactivateUser,
@@ -18,6 +20,7 @@ from interfaces.http.dependencies import CurrentUser, use_case
 from interfaces.http.openapi import errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
 from interfaces.http.schemas.common import PageResponse
+from interfaces.http.schemas.sessions import AuditEventResponse
 from interfaces.http.schemas.users import RoleChangeRequest, UserPrivate
 
 # Whether the caller is an admin is the use cases' decision (403 admin_required), not the router's.
@@ -96,3 +99,23 @@ def delete_user(
     delete: Annotated[DeleteUser, Depends(use_case(lambda c: c.delete_user()))],
 ) -> None:
     delete.execute(DeleteUserCommand(user=str(user_id), actor=admin))
+
+
+@router.get("/audit-events", response_model=PageResponse[AuditEventResponse], responses=errors(400))
+@router.get(
+    "/audit-events/", response_model=PageResponse[AuditEventResponse], include_in_schema=False
+)
+def list_audit_events(
+    admin: CurrentUser,
+    list_events: Annotated[ListAuditEvents, Depends(use_case(lambda c: c.list_audit_events()))],
+    event_type: AuditEventType | None = None,
+    user_id: uuid.UUID | None = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> PageResponse[AuditEventResponse]:
+    page = list_events.execute(
+        ListAuditEventsQuery(
+            actor=admin, event_type=event_type, user_id=user_id, limit=limit, cursor=cursor
+        )
+    )
+    return page_response(page, AuditEventResponse.of)

@@ -1,18 +1,14 @@
-"""User and session repositories over a unit of work's private copy of the in-memory tables."""
+"""Users in memory, with the SQL schema's unique rules."""
 
 import copy
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime
 
 from application.pagination import PageKey
 from application.ports.repositories import UserFilter
 from domain.errors import EmailTaken, UsernameTaken
-from domain.sessions import AuthSession
 from domain.users import User, username_key
 from infrastructure.persistence.memory.database import (
-    RefreshTokenRecord,
     Tables,
     TablesAccess,
     delete,
@@ -20,7 +16,6 @@ from infrastructure.persistence.memory.database import (
     replace_row,
 )
 from infrastructure.persistence.memory.queries import contains_folded, copy_of, newest_first
-from infrastructure.persistence.timestamps import as_utc
 
 
 class MemoryUserRepository:
@@ -62,30 +57,6 @@ class MemoryUserRepository:
     def _first(self, predicate: Callable[[User], bool]) -> User | None:
         found = next((user for user in self._tables().users.values() if predicate(user)), None)
         return copy_of(found)
-
-
-class MemorySessionRepository:
-    def __init__(self, tables: TablesAccess) -> None:
-        self._tables = tables
-
-    def add(self, session: AuthSession) -> None:
-        insert(self._tables(), "sessions", session.id, session)
-
-    def get(self, session_id: uuid.UUID) -> AuthSession | None:
-        return copy_of(self._tables().sessions.get(session_id))
-
-    def update(self, session: AuthSession) -> None:
-        replace_row(self._tables(), "sessions", session.id, session)
-
-    def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None:
-        sessions = self._tables().sessions
-        for session in list(sessions.values()):
-            if session.user_id == user_id and session.revoked_at is None:
-                sessions[session.id] = replace(session, revoked_at=as_utc(now))
-
-    def add_refresh_token(self, session_id: uuid.UUID, token_hash: str, now: datetime) -> None:
-        record = RefreshTokenRecord(token_hash=token_hash, session_id=session_id, created_at=now)
-        insert(self._tables(), "refresh_tokens", token_hash, record)
 
 
 def _ensure_unique(tables: Tables, user: User) -> None:

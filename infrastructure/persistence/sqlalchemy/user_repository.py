@@ -1,8 +1,7 @@
-"""User and session repositories as SQLAlchemy Core statements on the unit of work's connection."""
+"""Users as SQLAlchemy Core statements; the schema's unique rules become domain errors."""
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -11,14 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from application.pagination import PageKey
 from application.ports.repositories import UserFilter
 from domain.errors import DomainError, EmailTaken, UsernameTaken
-from domain.sessions import AuthSession
 from domain.users import Role, User, username_key
-from infrastructure.persistence.sqlalchemy.mapping import (
-    session_from_row,
-    session_values,
-    user_from_row,
-    user_values,
-)
+from infrastructure.persistence.sqlalchemy.mapping import user_from_row, user_values
 from infrastructure.persistence.sqlalchemy.queries import (
     ConnectionAccess,
     contains_literal,
@@ -26,7 +19,7 @@ from infrastructure.persistence.sqlalchemy.queries import (
     newest_first,
     write,
 )
-from infrastructure.persistence.sqlalchemy.tables import auth_sessions, refresh_tokens, users
+from infrastructure.persistence.sqlalchemy.tables import users
 
 
 class SqlAlchemyUserRepository:
@@ -72,41 +65,6 @@ class SqlAlchemyUserRepository:
     def _one(self, condition: sa.ColumnElement[bool]) -> User | None:
         row = self._connection().execute(sa.select(users).where(condition)).mappings().first()
         return None if row is None else user_from_row(row)
-
-
-class SqlAlchemySessionRepository:
-    def __init__(self, connection: ConnectionAccess) -> None:
-        self._connection = connection
-
-    def add(self, session: AuthSession) -> None:
-        _write(self._connection(), sa.insert(auth_sessions).values(session_values(session)))
-
-    def get(self, session_id: uuid.UUID) -> AuthSession | None:
-        statement = sa.select(auth_sessions).where(auth_sessions.c.id == session_id)
-        row = self._connection().execute(statement).mappings().first()
-        return None if row is None else session_from_row(row)
-
-    def update(self, session: AuthSession) -> None:
-        statement = (
-            sa.update(auth_sessions)
-            .where(auth_sessions.c.id == session.id)
-            .values(session_values(session))
-        )
-        _write(self._connection(), statement)
-
-    def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None:
-        statement = (
-            sa.update(auth_sessions)
-            .where(auth_sessions.c.user_id == user_id, auth_sessions.c.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-        self._connection().execute(statement)
-
-    def add_refresh_token(self, session_id: uuid.UUID, token_hash: str, now: datetime) -> None:
-        statement = sa.insert(refresh_tokens).values(
-            token_hash=token_hash, session_id=session_id, created_at=now, spent_at=None
-        )
-        _write(self._connection(), statement)
 
 
 def _write(connection: Connection, statement: sa.Executable) -> None:

@@ -1,0 +1,56 @@
+"""The audit trail as the use cases use it: one call records an event in the store and the log."""
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from application.ports.audit import AuditEvent, AuditEventType, SecurityLog
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWork
+from application.request_context import current_request
+
+logger = logging.getLogger(__name__)
+
+
+class AuditTrail:
+    """Records security events. Recording never fails the action it records."""
+
+    def __init__(self, new_uow: Callable[[], UnitOfWork], log: SecurityLog, clock: Clock) -> None:
+        self._new_uow = new_uow
+        self._log = log
+        self._clock = clock
+
+    def record(
+        self,
+        event_type: AuditEventType,
+        *,
+        user_id: uuid.UUID | None = None,
+        actor_id: uuid.UUID | None = None,
+        details: dict[str, Any] | None = None,
+        store: bool = True,
+    ) -> AuditEvent:
+        """Write the event to the log and, unless `store` is False, to the audit store.
+
+        `store=False` is for events anyone can cause in bulk (a rejected bearer token): they are
+        logged, but not allowed to fill the database.
+        """
+        request = current_request()
+        event = AuditEvent(
+            event_type=event_type,
+            occurred_at=self._clock.now(),
+            user_id=user_id,
+            actor_id=actor_id if actor_id is not None else user_id,
+            ip=request.ip,
+            user_agent=request.user_agent,
+            details=details or {},
+        )
+        self._log.write(event)
+        if store:
+            try:
+                with self._new_uow() as uow:
+                    uow.audit_events.add(event)
+                    uow.commit()
+            except Exception:  # the log line above still holds the event
+                logger.exception("could not store audit event %s", event.event_type.value)
+        return event

@@ -1,0 +1,60 @@
+from dataclasses import dataclass
+
+from application.audit import AuditTrail
+from application.ports.audit import AuditEventType
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWork
+from application.secret_tokens import hash_secret_token
+from domain.users import User
+
+
+@dataclass(frozen=True)
+class LogoutCommand:
+    refresh_token: str
+
+
+class Logout:
+    """End the session a refresh token belongs to: its refresh and access tokens stop working.
+
+    Idempotent: an unknown or already revoked token is not an error.
+    """
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._audit = audit
+
+    def execute(self, command: LogoutCommand) -> None:
+        now = self._clock.now()
+        with self._uow as uow:
+            record = uow.sessions.find_refresh_token(hash_secret_token(command.refresh_token))
+            session = uow.sessions.get(record.session_id) if record else None
+            if session is None or session.is_revoked:
+                return
+            session.revoke(now)
+            uow.sessions.update(session)
+            uow.commit()
+        self._audit.record(
+            AuditEventType.LOGOUT, user_id=session.user_id, details={"session_id": str(session.id)}
+        )
+
+
+class LogoutEverywhere:
+    """End every session of the caller: every access and refresh token issued before is refused."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._audit = audit
+
+    def execute(self, actor: User) -> None:
+        now = self._clock.now()
+        with self._uow as uow:
+            user = uow.users.get(actor.id)
+            if user is None:
+                return
+            user.revoke_tokens()
+            uow.users.update(user)
+            uow.sessions.revoke_all_for_user(user.id, now)
+            uow.commit()
+        self._audit.record(AuditEventType.LOGOUT, user_id=actor.id, details={"all_sessions": True})

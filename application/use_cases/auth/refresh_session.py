@@ -1,0 +1,80 @@
+from dataclasses import dataclass
+
+from application.audit import AuditTrail
+from application.errors import InvalidRefreshToken
+from application.ports.audit import AuditEventType
+from application.ports.clock import Clock
+from application.ports.tokens import AccessTokenService
+from application.ports.unit_of_work import UnitOfWork
+from application.secret_tokens import hash_secret_token, new_secret_token
+from application.use_cases.auth.session_tokens import IssuedTokens, SessionLifetimes
+
+
+@dataclass(frozen=True)
+class RefreshSessionCommand:
+    refresh_token: str
+
+
+class RefreshSession:
+    """Trade a refresh token for a new pair; the token is spent, the session keeps its id.
+
+    Rules: unknown, expired, revoked and spent tokens are refused alike. A spent token presented
+    again means it leaked (or a client raced itself): the whole session is revoked, its newest
+    token and its access tokens included (reuse detection, RFC 9700 §4.14.2). Of concurrent
+    refreshes with one token, the store lets exactly one spend it.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        tokens: AccessTokenService,
+        clock: Clock,
+        lifetimes: SessionLifetimes,
+        audit: AuditTrail,
+    ) -> None:
+        self._uow = uow
+        self._tokens = tokens
+        self._clock = clock
+        self._lifetimes = lifetimes
+        self._audit = audit
+
+    def execute(self, command: RefreshSessionCommand) -> IssuedTokens:
+        now = self._clock.now()
+        token_hash = hash_secret_token(command.refresh_token)
+        new_refresh_token = new_secret_token()
+        with self._uow as uow:
+            record = uow.sessions.find_refresh_token(token_hash)
+            found = uow.sessions.get_with_user(record.session_id) if record else None
+            if record is None or found is None:
+                raise InvalidRefreshToken()
+            session, user = found
+            if record.spent_at is not None or not uow.sessions.spend_refresh_token(token_hash, now):
+                session.revoke(now)
+                uow.sessions.update(session)
+                uow.commit()
+                reused = True
+            else:
+                reused = False
+                if not session.is_usable(now) or not user.is_active:
+                    raise InvalidRefreshToken()
+                session.touch(now, self._lifetimes.idle)
+                uow.sessions.update(session)
+                uow.sessions.add_refresh_token(
+                    session.id, hash_secret_token(new_refresh_token), now
+                )
+                uow.commit()
+        details = {"session_id": str(session.id)}
+        if reused:
+            self._audit.record(
+                AuditEventType.REFRESH_TOKEN_REUSED, user_id=user.id, details=details
+            )
+            raise InvalidRefreshToken()
+        access = self._tokens.issue(user, session.id)
+        self._audit.record(AuditEventType.TOKEN_REFRESHED, user_id=user.id, details=details)
+        return IssuedTokens(
+            access_token=access.token,
+            expires_in=access.expires_in,
+            refresh_token=new_refresh_token,
+            session=session,
+            user=user,
+        )

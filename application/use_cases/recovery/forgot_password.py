@@ -1,0 +1,64 @@
+from dataclasses import dataclass
+
+from application.audit import AuditTrail
+from application.emails import EmailTemplates
+from application.ports.audit import AuditEventType
+from application.ports.clock import Clock
+from application.ports.email import EmailSender
+from application.ports.unit_of_work import UnitOfWork
+from application.request_context import current_request
+from application.secret_tokens import hash_secret_token, new_secret_token
+from application.use_cases.auth.throttling import Throttle
+from domain.action_tokens import ActionPurpose, ActionToken
+
+
+@dataclass(frozen=True)
+class ForgotPasswordCommand:
+    email: str
+
+
+class ForgotPassword:
+    """Email a single-use reset link to the address, if it belongs to an account.
+
+    Rules: the answer is the same whether or not the address is registered (the caller learns
+    nothing); asking changes nothing until the link is used; a newer link voids older ones.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        throttle: Throttle,
+        templates: EmailTemplates,
+        sender: EmailSender,
+        audit: AuditTrail,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._throttle = throttle
+        self._templates = templates
+        self._sender = sender
+        self._audit = audit
+
+    def execute(self, command: ForgotPasswordCommand) -> None:
+        email = command.email.strip().lower()
+        self._throttle.password_reset_requested(email, current_request().ip)
+        now = self._clock.now()
+        token = new_secret_token()
+        with self._uow as uow:
+            user = uow.users.get_by_email(email)
+            if user is None:
+                return
+            uow.action_tokens.void_for_user(user.id, ActionPurpose.RESET_PASSWORD, now)
+            uow.action_tokens.add(
+                ActionToken.issue(
+                    token_hash=hash_secret_token(token),
+                    user_id=user.id,
+                    purpose=ActionPurpose.RESET_PASSWORD,
+                    email=user.email,
+                    now=now,
+                )
+            )
+            uow.commit()
+        self._sender.send(self._templates.reset_password(user.email, user.username, token))
+        self._audit.record(AuditEventType.PASSWORD_RESET_REQUESTED, user_id=user.id)

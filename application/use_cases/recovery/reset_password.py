@@ -1,0 +1,78 @@
+from dataclasses import dataclass
+
+from application.audit import AuditTrail
+from application.emails import EmailTemplates
+from application.errors import InvalidResetToken
+from application.passwords import check_new_password
+from application.ports.audit import AuditEventType
+from application.ports.clock import Clock
+from application.ports.email import EmailSender
+from application.ports.password_hasher import PasswordHasher
+from application.ports.password_policy import PasswordPolicy
+from application.ports.unit_of_work import UnitOfWork
+from application.secret_tokens import hash_secret_token
+from application.use_cases.auth.throttling import Throttle, account_key
+from domain.action_tokens import ActionPurpose
+from domain.passwords import normalize_password
+
+
+@dataclass(frozen=True)
+class ResetPasswordCommand:
+    token: str
+    new_password: str
+
+
+class ResetPassword:
+    """Set a new password with a reset link's token.
+
+    Rules: the token is single use, unexpired and a reset token (not a verification one); the new
+    password passes the policy, and a refused password leaves the token unspent; every earlier token
+    and session of the user is revoked; nobody is logged in; the user gets a notice email. A
+    throttled account may reset, and the reset lifts its lock.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        clock: Clock,
+        throttle: Throttle,
+        templates: EmailTemplates,
+        sender: EmailSender,
+        audit: AuditTrail,
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._policy = policy
+        self._clock = clock
+        self._throttle = throttle
+        self._templates = templates
+        self._sender = sender
+        self._audit = audit
+
+    def execute(self, command: ResetPasswordCommand) -> None:
+        token_hash = hash_secret_token(command.token)
+        with self._uow as uow:
+            token = uow.action_tokens.find(token_hash, ActionPurpose.RESET_PASSWORD)
+            user = uow.users.get(token.user_id) if token else None
+        if token is None or user is None or not token.is_usable(self._clock.now()):
+            raise InvalidResetToken()
+        password = normalize_password(command.new_password)
+        check_new_password(
+            self._policy, password, username=user.username, email=user.email, field="new_password"
+        )
+        new_hash = self._hasher.hash(password)
+        now = self._clock.now()
+        with self._uow as uow:
+            current = uow.users.get(user.id)
+            if current is None or not uow.action_tokens.use(token_hash, now):
+                raise InvalidResetToken()  # used meanwhile by a concurrent request
+            current.change_password_hash(new_hash, now)
+            uow.users.update(current)
+            uow.sessions.revoke_all_for_user(current.id, now)
+            uow.action_tokens.void_for_user(current.id, ActionPurpose.RESET_PASSWORD, now)
+            uow.commit()
+        self._throttle.succeeded(account_key(current.id, current.username))
+        self._sender.send(self._templates.password_changed(current.email, current.username))
+        self._audit.record(AuditEventType.PASSWORD_RESET, user_id=current.id)

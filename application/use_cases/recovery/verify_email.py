@@ -1,0 +1,68 @@
+from dataclasses import dataclass
+
+from application.audit import AuditTrail
+from application.errors import InvalidVerifyToken
+from application.ports.audit import AuditEventType
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWork
+from application.secret_tokens import hash_secret_token
+from application.use_cases.auth.email_verification import VerificationMailer
+from application.use_cases.auth.throttling import Throttle
+from domain.action_tokens import ActionPurpose
+from domain.users import User
+
+
+@dataclass(frozen=True)
+class VerifyEmailCommand:
+    token: str
+
+
+class VerifyEmail:
+    """Mark the address verified with a verification link's token.
+
+    Rules: single use, unexpired, a verification token (not a reset one), and bound to the address
+    it was sent to: changing the email voids it.
+    """
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._audit = audit
+
+    def execute(self, command: VerifyEmailCommand) -> User:
+        token_hash = hash_secret_token(command.token)
+        now = self._clock.now()
+        with self._uow as uow:
+            token = uow.action_tokens.find(token_hash, ActionPurpose.VERIFY_EMAIL)
+            user = uow.users.get(token.user_id) if token else None
+            if token is None or user is None or not token.is_usable(now):
+                raise InvalidVerifyToken()
+            if not user.verify_email(token.email, now) or not uow.action_tokens.use(
+                token_hash, now
+            ):
+                raise InvalidVerifyToken()
+            uow.users.update(user)
+            uow.commit()
+        self._audit.record(AuditEventType.EMAIL_VERIFIED, user_id=user.id)
+        return user
+
+
+class RequestEmailVerification:
+    """Send the caller a new verification link; nothing to do when already verified."""
+
+    def __init__(self, uow: UnitOfWork, throttle: Throttle, mailer: VerificationMailer) -> None:
+        self._uow = uow
+        self._throttle = throttle
+        self._mailer = mailer
+
+    def execute(self, actor: User) -> None:
+        if actor.email_verified:
+            return
+        self._throttle.verification_email(actor.id)
+        with self._uow as uow:
+            user = uow.users.get(actor.id)
+            if user is None or user.email_verified:
+                return
+            message = self._mailer.prepare(uow, user)
+            uow.commit()
+        self._mailer.send(message)

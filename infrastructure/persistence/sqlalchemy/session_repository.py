@@ -1,0 +1,91 @@
+"""Sessions and their refresh tokens as SQLAlchemy Core statements."""
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from application.ports.repositories import RefreshTokenRecord
+from domain.sessions import AuthSession
+from domain.users import User
+from infrastructure.persistence.sqlalchemy.mapping import (
+    refresh_token_from_row,
+    session_from_row,
+    session_values,
+    user_from_row,
+)
+from infrastructure.persistence.sqlalchemy.queries import (
+    ConnectionAccess,
+    newest_first,
+    stamp,
+    write,
+)
+from infrastructure.persistence.sqlalchemy.tables import auth_sessions, refresh_tokens, users
+
+# Every authenticated request reads both, so they come in one query (mapping reads each
+# table's columns by object, so the clashing names id and created_at do no harm).
+SESSIONS_WITH_USERS = sa.select(auth_sessions, users).join_from(
+    auth_sessions, users, auth_sessions.c.user_id == users.c.id
+)
+
+
+class SqlAlchemySessionRepository:
+    def __init__(self, connection: ConnectionAccess) -> None:
+        self._connection = connection
+
+    def add(self, session: AuthSession) -> None:
+        write(self._connection(), sa.insert(auth_sessions).values(session_values(session)))
+
+    def get(self, session_id: uuid.UUID) -> AuthSession | None:
+        statement = sa.select(auth_sessions).where(auth_sessions.c.id == session_id)
+        row = self._connection().execute(statement).mappings().first()
+        return None if row is None else session_from_row(row)
+
+    def get_with_user(self, session_id: uuid.UUID) -> tuple[AuthSession, User] | None:
+        statement = SESSIONS_WITH_USERS.where(auth_sessions.c.id == session_id)
+        row = self._connection().execute(statement).mappings().first()
+        return None if row is None else (session_from_row(row), user_from_row(row))
+
+    def update(self, session: AuthSession) -> None:
+        statement = (
+            sa.update(auth_sessions)
+            .where(auth_sessions.c.id == session.id)
+            .values(session_values(session))
+        )
+        write(self._connection(), statement)
+
+    def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None:
+        stamp(
+            self._connection(), auth_sessions.c.revoked_at, now, auth_sessions.c.user_id == user_id
+        )
+
+    def list_live_for_user(self, user_id: uuid.UUID, now: datetime) -> list[AuthSession]:
+        statement = sa.select(auth_sessions).where(
+            auth_sessions.c.user_id == user_id,
+            auth_sessions.c.revoked_at.is_(None),
+            auth_sessions.c.idle_expires_at > now,
+            auth_sessions.c.absolute_expires_at > now,
+        )
+        statement = newest_first(statement, auth_sessions, limit=None, after=None)
+        rows = self._connection().execute(statement).mappings()
+        return [session_from_row(row) for row in rows]
+
+    def add_refresh_token(self, session_id: uuid.UUID, token_hash: str, now: datetime) -> None:
+        statement = sa.insert(refresh_tokens).values(
+            token_hash=token_hash, session_id=session_id, created_at=now, spent_at=None
+        )
+        write(self._connection(), statement)
+
+    def find_refresh_token(self, token_hash: str) -> RefreshTokenRecord | None:
+        statement = sa.select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
+        row = self._connection().execute(statement).mappings().first()
+        return None if row is None else refresh_token_from_row(row)
+
+    def spend_refresh_token(self, token_hash: str, now: datetime) -> bool:
+        spent = stamp(
+            self._connection(),
+            refresh_tokens.c.spent_at,
+            now,
+            refresh_tokens.c.token_hash == token_hash,
+        )
+        return spent == 1

@@ -1,0 +1,127 @@
+"""Sessions and account recovery: the /auth routes beyond register and login."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from application.use_cases.auth.logout import Logout, LogoutCommand, LogoutEverywhere
+from application.use_cases.auth.manage_sessions import (
+    ListSessions,
+    RevokeSession,
+    RevokeSessionCommand,
+)
+from application.use_cases.auth.refresh_session import RefreshSession, RefreshSessionCommand
+from application.use_cases.recovery.forgot_password import ForgotPassword, ForgotPasswordCommand
+from application.use_cases.recovery.reset_password import ResetPassword, ResetPasswordCommand
+from application.use_cases.recovery.verify_email import (
+    RequestEmailVerification,
+    VerifyEmail,
+    VerifyEmailCommand,
+)
+from interfaces.http.dependencies import CurrentUser, use_case
+from interfaces.http.openapi import errors
+from interfaces.http.schemas.sessions import (
+    Accepted,
+    ForgotPasswordRequest,
+    RefreshTokenRequest,
+    ResetPasswordRequest,
+    SessionResponse,
+    VerifyEmailRequest,
+)
+from interfaces.http.schemas.users import TokenResponse, UserPrivate
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/refresh", response_model=TokenResponse, responses=errors(401))
+def refresh(
+    body: RefreshTokenRequest,
+    refresh_session: Annotated[RefreshSession, Depends(use_case(lambda c: c.refresh_session()))],
+) -> TokenResponse:
+    return TokenResponse.of(refresh_session.execute(RefreshSessionCommand(body.refresh_token)))
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(
+    body: RefreshTokenRequest,
+    logout: Annotated[Logout, Depends(use_case(lambda c: c.logout()))],
+) -> None:
+    logout.execute(LogoutCommand(body.refresh_token))
+
+
+@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403))
+def logout_all(
+    user: CurrentUser,
+    logout: Annotated[LogoutEverywhere, Depends(use_case(lambda c: c.logout_everywhere()))],
+) -> None:
+    logout.execute(user)
+
+
+@router.get("/sessions", response_model=list[SessionResponse], responses=errors(401, 403))
+def list_sessions(
+    user: CurrentUser,
+    list_sessions: Annotated[ListSessions, Depends(use_case(lambda c: c.list_sessions()))],
+) -> list[SessionResponse]:
+    return [SessionResponse.of(session) for session in list_sessions.execute(user)]
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(401, 403, 404),
+)
+def revoke_session(
+    session_id: uuid.UUID,
+    user: CurrentUser,
+    revoke: Annotated[RevokeSession, Depends(use_case(lambda c: c.revoke_session()))],
+) -> None:
+    revoke.execute(RevokeSessionCommand(actor=user, session_id=session_id))
+
+
+@router.post(
+    "/forgot-password",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=errors(429),
+)
+def forgot_password(
+    body: ForgotPasswordRequest,
+    forgot: Annotated[ForgotPassword, Depends(use_case(lambda c: c.forgot_password()))],
+) -> Accepted:
+    forgot.execute(ForgotPasswordCommand(body.email))
+    return Accepted(message="If this address belongs to an account, a reset link is on its way.")
+
+
+@router.post("/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400))
+def reset_password(
+    body: ResetPasswordRequest,
+    reset: Annotated[ResetPassword, Depends(use_case(lambda c: c.reset_password()))],
+) -> None:
+    reset.execute(ResetPasswordCommand(token=body.token, new_password=body.new_password))
+
+
+@router.post(
+    "/request-verify",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=errors(401, 403, 429),
+)
+def request_verify(
+    user: CurrentUser,
+    request_verification: Annotated[
+        RequestEmailVerification, Depends(use_case(lambda c: c.request_email_verification()))
+    ],
+) -> Accepted:
+    request_verification.execute(user)
+    return Accepted(
+        message="If the address is not verified yet, a verification link is on its way."
+    )
+
+
+@router.post("/verify", response_model=UserPrivate, responses=errors(400))
+def verify(
+    body: VerifyEmailRequest,
+    verify_email: Annotated[VerifyEmail, Depends(use_case(lambda c: c.verify_email()))],
+) -> UserPrivate:
+    return UserPrivate.of(verify_email.execute(VerifyEmailCommand(body.token)))

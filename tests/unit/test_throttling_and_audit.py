@@ -1,0 +1,87 @@
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from application.errors import InvalidCredentials, TooManyAttempts
+from application.ports.repositories import AuditFilter
+from application.request_context import RequestContext, set_current_request
+from application.use_cases.auth.login import LoginCommand
+from tests.unit.builders import log_in, login_use_case, register
+from tests.unit.conftest import STRONG_PASSWORD, World
+
+WRONG = "not the password!"
+
+
+def fail(world: World, login: str = "alice") -> None:
+    with pytest.raises(InvalidCredentials):
+        log_in(world, login, WRONG)
+
+
+def test_five_failures_lock_the_account_whatever_its_name(world: World) -> None:
+    register(world)
+    for name in ("alice", "ALICE", "alice@example.com", "Alice@Example.com", "alice"):
+        fail(world, name)
+    for name in ("alice", "alice@example.com"):
+        with pytest.raises(TooManyAttempts) as error:
+            log_in(world, name)  # even with the right password
+    assert error.value.retry_after_seconds > 0
+    register(world, "bob")
+    assert log_in(world, "bob").user.username == "bob"  # others are unaffected
+
+
+def test_unknown_names_are_throttled_the_same_way(world: World) -> None:
+    for _ in range(5):
+        fail(world, "ghost")
+    with pytest.raises(TooManyAttempts):
+        log_in(world, "GHOST", WRONG)
+
+
+def test_a_success_clears_the_failures(world: World) -> None:
+    register(world)
+    for _ in range(4):
+        fail(world)
+    log_in(world)
+    for _ in range(4):
+        fail(world)
+    assert log_in(world).user.username == "alice"
+
+
+def test_one_ip_gets_sixty_attempts_a_minute(world: World) -> None:
+    register(world)
+    login = login_use_case(world)
+    for _ in range(60):
+        login.execute(LoginCommand("alice", STRONG_PASSWORD, ip="203.0.113.9"))
+    with pytest.raises(TooManyAttempts):
+        login.execute(LoginCommand("alice", STRONG_PASSWORD, ip="203.0.113.9"))
+    assert login.execute(LoginCommand("alice", STRONG_PASSWORD, ip="203.0.113.10"))
+
+
+@pytest.fixture
+def caller() -> Iterator[None]:
+    set_current_request(RequestContext(ip="198.51.100.7", user_agent="pytest"))
+    yield
+    set_current_request(RequestContext())
+
+
+@pytest.mark.usefixtures("caller")
+def test_login_events_are_audited_with_the_callers_address(world: World) -> None:
+    user = register(world)
+    fail(world)
+    log_in(world)
+    for _ in range(5):
+        fail(world)
+    with pytest.raises(TooManyAttempts):
+        log_in(world)
+    with world.uow() as uow:
+        events = uow.audit_events.list(AuditFilter(user_id=user.id), limit=50, after=None)
+    # The fake clock stands still, so the events' order is the ids'; count them instead.
+    assert Counter(event.event_type.value for event in events) == {
+        "user_registered": 1,
+        "login_failed": 6,
+        "login_succeeded": 1,
+        "login_throttled": 1,
+    }
+    assert all(event.ip == "198.51.100.7" for event in events)
+    assert STRONG_PASSWORD not in repr(events)
+    assert WRONG not in repr(events)
