@@ -2,6 +2,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from application.ports.repositories import UserFilter
 from infrastructure.container import build_container
 from interfaces.http.app import create_app
 from tests.api.conftest import make_settings
@@ -52,3 +53,25 @@ def test_openapi_offers_the_password_flow_for_the_authorize_button(client: TestC
 
 def test_jwks_is_empty_for_hs256(client: TestClient) -> None:
     assert client.get("/.well-known/jwks.json").json() == {"keys": []}
+
+
+def test_a_new_installation_has_no_accounts(client: TestClient) -> None:
+    container = client.app.state.container  # type: ignore[attr-defined]
+    with container.uow() as uow:
+        assert uow.users.list(UserFilter(), limit=1, after=None) == []
+    response = client.post("/auth/login", json={"username": "admin", "password": "admin"})
+    assert response.status_code == 401
+
+
+def test_cors_answers_only_listed_origins(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, cors_origins="https://app.example")
+    with TestClient(create_app(build_container(settings))) as client:
+        preflight = {"Access-Control-Request-Method": "GET"}
+        allowed = client.options("/health", headers={"Origin": "https://app.example", **preflight})
+        assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+        for origin in ("https://evil.example", "null"):
+            refused = client.get("/health", headers={"Origin": origin})
+            assert "access-control-allow-origin" not in refused.headers
+        simple = client.get("/health", headers={"Origin": "https://app.example"})
+        assert simple.headers["access-control-allow-origin"] != "*"
+        assert "access-control-allow-credentials" not in simple.headers

@@ -1,7 +1,10 @@
 """LOGIN 28-33 through HTTP: per-account and per-IP throttling, 429 with Retry-After."""
 
+import os
+import uuid
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from infrastructure.container import build_container
@@ -100,3 +103,21 @@ def test_forgot_password_is_rate_limited(client: TestClient) -> None:
         for _ in range(6)
     ]
     assert statuses == [202] * 5 + [429]
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+@pytest.mark.skipif(REDIS_URL is None, reason="needs TEST_REDIS_URL (set by .ci/run)")
+def test_two_app_instances_share_the_count_through_redis(tmp_path: Path) -> None:
+    """Two processes' worth of app, one database, one Redis: failures on either lock both."""
+    settings = make_settings(tmp_path, redis_url=REDIS_URL)
+    first = TestClient(create_app(build_container(settings)))
+    second = TestClient(create_app(build_container(settings)))
+    with first, second:
+        name = f"shared{uuid.uuid4().hex[:8]}"
+        Api(first).register(name)
+        for client in (first, first, first, second, second):
+            assert attempt(client, name, WRONG) == 401
+        assert attempt(first, name, STRONG_PASSWORD) == 429
+        assert attempt(second, name, STRONG_PASSWORD) == 429
