@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from application.errors import StorageUnavailable
 from application.ports.audit import AuditEvent, AuditEventType, SecurityLog
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
@@ -51,6 +52,8 @@ class AuditTrail:
                 with self._new_uow() as uow:
                     uow.audit_events.add(event)
                     uow.commit()
-            except Exception:  # the log line above still holds the event
+            except StorageUnavailable:  # the log line above still holds the event
+                logger.warning("audit event %s not stored: database unavailable", event.id)
+            except Exception:
                 logger.exception("could not store audit event %s", event.event_type.value)
         return event

@@ -70,3 +70,11 @@ class InvalidVerifyToken(DomainError):
 class SessionNotFound(DomainError):
     code = "not_found"
     message = "Session not found."
+
+
+class StorageUnavailable(DomainError):
+    """The database cannot be reached (down, restarting, network cut). Temporary by nature:
+    the client may retry, so the interface answers 503 with a Retry-After."""
+
+    code = "database_unavailable"
+    message = "The database is not reachable. Try again shortly."

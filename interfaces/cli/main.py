@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from pydantic import ValidationError
 
 from application.use_cases.admin.create_admin import CreateAdminCommand
@@ -15,6 +16,7 @@ from domain.errors import DomainError
 from domain.users import User
 from infrastructure.container import Container, build_container
 from infrastructure.logging import configure_logging
+from interfaces.http.app import create_app
 
 app = typer.Typer(
     help="Tessera: run the API and manage its database and accounts.",
@@ -54,8 +56,13 @@ def serve(
         build_container(settings).migrator().upgrade()
     # Migrated once here, so workers need not race to do it again.
     os.environ["AUTO_MIGRATE"] = "false"
+    if settings.algorithm == "HS256" and settings.secret_key is None:
+        # Resolved once here too: each worker builds its own settings, and without this a test
+        # environment would give every worker a random key of its own (a token from one worker
+        # refused by the others), and development workers would race to create the key file.
+        os.environ["SECRET_KEY"] = settings.hmac_secret()
     uvicorn.run(
-        "interfaces.http.app:create_app",
+        "interfaces.cli.main:worker_app",
         factory=True,
         host=host,
         port=port,
@@ -65,6 +72,15 @@ def serve(
         access_log=False,  # the app logs requests itself, without query strings
         log_config=None,  # keep the logging configured above
     )
+
+
+def worker_app() -> FastAPI:
+    """The app factory each server process calls. With --workers N every worker is a fresh
+    interpreter (spawned), so it configures logging itself, as `serve` did: else its request and
+    audit lines would be lost and its warnings would not be JSON in production."""
+    container = build_container()
+    configure_logging(json_lines=container.settings().environment == "production")
+    return create_app(container)
 
 
 @db_app.command("upgrade")

@@ -11,9 +11,12 @@ from infrastructure.container import Container, build_container
 from interfaces.http.errors import install_error_handlers
 from interfaces.http.middleware import (
     AccessLogMiddleware,
+    BodySizeLimitMiddleware,
+    RejectNulInUrlMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
+from interfaces.http.openapi import install_openapi
 from interfaces.http.routers import admin, auth, operations, posts, sessions, tasks, users
 
 
@@ -40,8 +43,17 @@ def create_app(container: Container | None = None) -> FastAPI:
     trusted_proxies = frozenset(settings.trusted_proxy_list)
     app.state.trusted_proxies = trusted_proxies
     install_error_handlers(app)
+    # Added first, so innermost: their 413 and 400 still pass through the security headers,
+    # CORS and access log middleware added after them.
+    app.add_middleware(BodySizeLimitMiddleware)
+    app.add_middleware(RejectNulInUrlMiddleware)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=trusted_proxies)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        swagger_paths=[app.docs_url],
+        redoc_paths=[app.redoc_url],
+        oauth2_redirect_paths=[app.swagger_ui_oauth2_redirect_url],
+    )
     app.add_middleware(AccessLogMiddleware)
     if settings.cors_origin_list:
         app.add_middleware(
@@ -61,4 +73,5 @@ def create_app(container: Container | None = None) -> FastAPI:
         admin.router,
     ):
         app.include_router(router)
+    install_openapi(app)
     return app

@@ -1,6 +1,7 @@
 """The one mapping from domain and application errors to the contract's HTTP answers."""
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -23,6 +24,7 @@ from application.errors import (
     InvalidVerifyToken,
     PasswordPolicyViolation,
     SessionNotFound,
+    StorageUnavailable,
     TooManyAttempts,
 )
 from application.ports.audit import AuditEventType
@@ -59,7 +61,12 @@ STATUS_OF: Mapping[type[DomainError], int] = {
     UsernameTaken: 409,
     EmailTaken: 409,
     LastAdmin: 409,
+    StorageUnavailable: 503,
 }
+
+# How long a client should wait before retrying while the database is unreachable: long enough
+# not to hammer a recovering server, short enough that a restart is barely noticed.
+STORAGE_RETRY_AFTER_SECONDS = 5
 
 HTTP_CODES: Mapping[int, str] = {
     400: "bad_request",
@@ -71,6 +78,7 @@ HTTP_CODES: Mapping[int, str] = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "too_many_attempts",
+    503: "service_unavailable",
 }
 
 SENSITIVE_FIELDS = frozenset(
@@ -115,6 +123,17 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after_seconds)}
         return error_response(status, exc.code, exc.detail, headers)
+    if isinstance(exc, StorageUnavailable):
+        # One line naming the driver's error, no traceback: during an outage every request
+        # ends here, and a stack per request would bury the cause.
+        logger.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.url.path,
+            type(exc.__cause__).__name__ if exc.__cause__ is not None else "unknown",
+        )
+        headers = {"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}
+        return error_response(status, exc.code, exc.detail, headers)
     if status == 403:
         await run_in_threadpool(_record_denial, request, exc)
     return error_response(status, exc.code, exc.detail)
@@ -141,11 +160,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _scrub(value: Any) -> Any:
-    """Drop the values of password and token fields from whatever pydantic echoes back."""
+    """What pydantic echoes back, made safe: no password or token field, and only values JSON can
+    carry (a lone surrogate or an infinite float in the input must not turn a 422 into a 500)."""
     if isinstance(value, dict):
         return {k: _scrub(v) for k, v in value.items() if k not in SENSITIVE_FIELDS}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_scrub(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     return value
 
 
@@ -158,6 +182,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             error.pop("input", None)
         elif "input" in error:
             error["input"] = _scrub(error["input"])
+        if "ctx" in error:
+            error["ctx"] = _scrub(error["ctx"])
         errors.append(error)
     return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 

@@ -1,42 +1,241 @@
-"""ASGI middleware: the headers every response carries, and the request context."""
+"""ASGI middleware: the headers every response carries, the body size limit, the request context."""
 
+import base64
+import hashlib
 import logging
+import re
 import time
+from collections.abc import Iterable
+from urllib.parse import unquote_to_bytes
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.request_context import RequestContext, set_current_request
 from interfaces.http.client import client_info
+from interfaces.http.errors import error_response
 
 access_logger = logging.getLogger("tessera.access")
 
-# API answers are per-user and may hold tokens: no cache may keep them.
+MAX_BODY_BYTES = 1024 * 1024
+
+# API answers are per-user and may hold tokens: no cache may keep them. They are JSON, never a page:
+# a browser that renders one anyway (or frames it) gets no script, style, frame or form from it.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 SECURITY_HEADERS = (
     (b"cache-control", b"no-store"),
     (b"pragma", b"no-cache"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
 )
+
+# The documentation pages FastAPI serves load their code from cdn.jsdelivr.net and the favicon from
+# FastAPI's site; their own inline <script> is allowed by hash (computed from the page itself), so no
+# other inline or injected script runs. Swagger UI and ReDoc set inline styles, hence 'unsafe-inline'
+# for styles only. 'self' for connect-src: they fetch /openapi.json and send "Try it out" requests.
+_CDN = "https://cdn.jsdelivr.net"
+_FAVICON = "https://fastapi.tiangolo.com"
+_LOCKED = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+SWAGGER_CSP = (
+    "default-src 'none'; script-src {scripts}; "
+    f"style-src {_CDN} 'unsafe-inline'; img-src 'self' data: {_FAVICON}; "
+    f"connect-src 'self'; {_LOCKED}"
+)
+# ReDoc also loads Google Fonts' stylesheet and fonts, and runs its search in a worker made from a blob.
+REDOC_CSP = (
+    "default-src 'none'; script-src {scripts}; "
+    "style-src https://fonts.googleapis.com 'unsafe-inline'; font-src https://fonts.gstatic.com; "
+    f"img-src 'self' data: {_FAVICON}; connect-src 'self'; worker-src blob:; {_LOCKED}"
+)
+# The OAuth2 redirect page only runs its inline script, then hands the result to its opener.
+OAUTH2_REDIRECT_CSP = f"default-src 'none'; script-src {{scripts}}; {_LOCKED}"
+
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+
+
+def inline_script_hashes(html: bytes) -> list[str]:
+    """CSP source expressions for each inline script of a page, so exactly those may run."""
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+        for script in _INLINE_SCRIPT.findall(html)
+    ]
+
+
+def _with_headers(message: Message, headers: Iterable[tuple[bytes, bytes]]) -> None:
+    present = {name.lower() for name, _ in message.get("headers", [])}
+    extra = [header for header in headers if header[0] not in present]
+    message["headers"] = [*message.get("headers", []), *extra]
+
+
+def _app_path(scope: Scope) -> str:
+    """The path as the app's routes see it (Starlette keeps the root path in scope["path"])."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """Hardening headers on every response, and a CSP that fits what the response is."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        swagger_paths: Iterable[str | None] = (),
+        redoc_paths: Iterable[str | None] = (),
+        oauth2_redirect_paths: Iterable[str | None] = (),
+    ) -> None:
         self.app = app
+        self.page_policies: dict[str, str] = {}
+        for paths, policy in (
+            (swagger_paths, SWAGGER_CSP),
+            (redoc_paths, REDOC_CSP),
+            (oauth2_redirect_paths, OAUTH2_REDIRECT_CSP),
+        ):
+            self.page_policies.update({path: policy for path in paths if path})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        page_policy = self.page_policies.get(_app_path(scope))
+        if page_policy is not None:
+            await self._documentation_page(page_policy, scope, receive, send)
+            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [header for header in SECURITY_HEADERS if header[0] not in present]
-                message["headers"] = [*message.get("headers", []), *extra]
+                _with_headers(
+                    message, [*SECURITY_HEADERS, (b"content-security-policy", API_CSP.encode())]
+                )
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    async def _documentation_page(
+        self, policy: str, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Hold the (small) page until it is whole: its CSP names the hashes of its inline scripts."""
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def hold_until_complete(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            scripts = " ".join([_CDN, *inline_script_hashes(body)])
+            csp = policy.format(scripts=scripts).encode()
+            _with_headers(start, [*SECURITY_HEADERS, (b"content-security-policy", csp)])
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, hold_until_complete)
+
+
+class PayloadTooLarge(HTTPException):
+    """Raised from `receive` when a streamed body passes the limit.
+
+    An HTTPException so that FastAPI's body parsing lets it through (it turns other errors into a
+    400) and the app's handler answers with the contract's `payload_too_large` body.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than the limit of {limit} bytes.")
+
+
+class BodySizeLimitMiddleware:
+    """Rejects request bodies over `max_body_bytes` with 413 before anything parses them.
+
+    A declared Content-Length over the limit is refused without reading a byte. A body without one
+    (chunked) is counted as it streams in, and refused as soon as the count passes the limit: it is
+    never held in memory here.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = self._declared_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await self._too_large(scope, receive, send)
+            return
+
+        received = 0
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise PayloadTooLarge(self.max_body_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except PayloadTooLarge:
+            # Normally the app's own handler has answered; this covers a read outside a route
+            # (a middleware, a dependency reading the stream) that let the exception escape.
+            if response_started:
+                raise
+            await self._too_large(scope, receive, send)
+
+    @staticmethod
+    def _declared_length(scope: Scope) -> int | None:
+        for name, value in scope.get("headers", []):
+            if name.lower() == b"content-length":
+                digits = value.strip()
+                if not digits.isdigit():
+                    return None  # unreadable: the streamed body is counted instead
+                # Past 18 digits it is over any limit; int() of thousands of digits would raise.
+                return int(digits) if len(digits) <= 18 else 10**18
+        return None
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"The request body is larger than the limit of {self.max_body_bytes} bytes."
+        # The unread body is still on the connection: closing it is the only safe way on.
+        response = error_response(413, "payload_too_large", detail, {"Connection": "close"})
+        await response(scope, receive, send)
+
+
+class RejectNulInUrlMiddleware:
+    """A NUL in the path or query string is a 400 before routing.
+
+    No identifier, filter or search of the contract can hold one, and PostgreSQL cannot compare
+    text with one: left alone, `?search=%00` would reach the database and fail there as a 500.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"\x00" in unquote_to_bytes(scope["query_string"])
+        ):
+            response = error_response(400, "bad_request", "The URL contains a NUL character.")
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class RequestContextMiddleware:

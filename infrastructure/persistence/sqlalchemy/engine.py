@@ -5,11 +5,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 15.0
 
 SqliteValue = str | bytes | int | float | None
+
+# SQLSTATEs that mean "no usable connection" rather than "this statement failed": class 08
+# (connection exception) and the server shutting down or starting up (57P01-57P03).
+_UNREACHABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
 
 
 def create_database_engine(url: str) -> Engine:
@@ -65,3 +70,25 @@ def _begin_immediate(connection: Connection) -> None:
     # Take the write lock up front: SQLite has no SELECT ... FOR UPDATE, and a read lock
     # upgraded later fails at once instead of waiting out the busy timeout.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_database_unreachable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot be reached at all, as opposed to a statement
+    failing (a constraint, a deadlock, a serialization failure: those stay what they are).
+
+    SQLAlchemy wraps every driver error in a `DBAPIError`; `connection_invalidated` is its own
+    verdict that the connection died mid-use (the pool then discards it, so the next checkout
+    reconnects). A refused or failed connect is not flagged that way, so the driver error is
+    read too: psycopg gives connection failures no SQLSTATE, SQLite only a message.
+    """
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, sa.exc.InterfaceError):
+        return True
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    driver_error = error.orig
+    if isinstance(driver_error, sqlite3.OperationalError):
+        return "unable to open database" in str(driver_error)
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in _UNREACHABLE_SQLSTATES

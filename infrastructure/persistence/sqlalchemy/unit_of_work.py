@@ -1,8 +1,15 @@
+"""The SQL unit of work: one transaction per `with` block, and the one place where "the database
+cannot be reached" becomes the application's `StorageUnavailable`."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
+from application.errors import StorageUnavailable
 from application.ports.repositories import (
     ActionTokenRepository,
     AuditEventRepository,
@@ -17,6 +24,7 @@ from infrastructure.persistence.sqlalchemy.action_token_repository import (
 from infrastructure.persistence.sqlalchemy.audit_event_repository import (
     SqlAlchemyAuditEventRepository,
 )
+from infrastructure.persistence.sqlalchemy.engine import is_database_unreachable
 from infrastructure.persistence.sqlalchemy.post_repository import SqlAlchemyPostRepository
 from infrastructure.persistence.sqlalchemy.session_repository import SqlAlchemySessionRepository
 from infrastructure.persistence.sqlalchemy.task_repository import SqlAlchemyTaskRepository
@@ -24,9 +32,25 @@ from infrastructure.persistence.sqlalchemy.user_repository import SqlAlchemyUser
 from infrastructure.persistence.transaction_slot import TransactionSlot
 
 
+@contextmanager
+def _unreachable_as_storage_unavailable() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as error:
+        if is_database_unreachable(error):
+            raise StorageUnavailable() from error
+        raise
+
+
 class SqlAlchemyUnitOfWork:
     """One database transaction on a fresh connection per `with` block; rolled back on exit
-    unless `commit()` was called. Writes after a commit belong to a new transaction."""
+    unless `commit()` was called. Writes after a commit belong to a new transaction.
+
+    A database that cannot be reached surfaces as `StorageUnavailable`, whether it shows on
+    connecting, in a repository's statement or on commit. Statements are translated in
+    `__exit__`: every repository call happens inside the `with` block, so the exception leaving
+    it is the narrowest point that sees them all without wrapping each repository method.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -41,12 +65,13 @@ class SqlAlchemyUnitOfWork:
 
     def __enter__(self) -> Self:
         self._connection.ensure_empty()
-        connection = self._engine.connect()
-        try:
-            connection.begin()
-        except BaseException:
-            connection.close()
-            raise
+        with _unreachable_as_storage_unavailable():
+            connection = self._engine.connect()
+            try:
+                connection.begin()
+            except BaseException:
+                connection.close()
+                raise
         self._connection.fill(connection)
         return self
 
@@ -57,11 +82,24 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         connection = self._connection.take()
+        unreachable = exc is not None and is_database_unreachable(exc)
         if connection is not None:
             try:
-                connection.rollback()
-            finally:
-                connection.close()
+                with _unreachable_as_storage_unavailable():
+                    try:
+                        connection.rollback()
+                    finally:
+                        connection.close()
+            except StorageUnavailable:
+                # The connection is gone; SQLAlchemy has invalidated it, so the pool will not
+                # hand it out again. The original error, if any, is the one worth reporting.
+                if exc is None:
+                    raise
+        if unreachable:
+            # Raising here replaces the driver's exception: callers (and the HTTP error table)
+            # see one application error, the driver's stays chained for the logs.
+            raise StorageUnavailable() from exc
 
     def commit(self) -> None:
-        self._connection.current().commit()
+        with _unreachable_as_storage_unavailable():
+            self._connection.current().commit()

@@ -1,7 +1,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
-from fastapi.security import OAuth2PasswordRequestForm
 
 from application.use_cases.auth.login import Login, LoginCommand
 from application.use_cases.auth.register_user import RegisterUser, RegisterUserCommand
@@ -10,6 +9,7 @@ from interfaces.http.openapi import errors
 from interfaces.http.schemas.users import (
     LoginRequest,
     LoginResponse,
+    PasswordForm,
     RegisterRequest,
     TokenResponse,
     UserPrivate,
@@ -39,7 +39,7 @@ def register(body: RegisterRequest, register_user: RegisterUserDep) -> UserPriva
     return UserPrivate.of(user)
 
 
-@router.post("/login", response_model=LoginResponse, responses=errors(401, 403, 422))
+@router.post("/login", response_model=LoginResponse, responses=errors(401, 403, 422, 429))
 def login(body: LoginRequest, login: LoginDep, client: Caller) -> LoginResponse:
     issued = login.execute(
         LoginCommand(
@@ -49,9 +49,9 @@ def login(body: LoginRequest, login: LoginDep, client: Caller) -> LoginResponse:
     return LoginResponse.of(issued)
 
 
-@router.post("/token", response_model=TokenResponse, responses=errors(401, 403, 422))
+@router.post("/token", response_model=TokenResponse, responses=errors(401, 403, 422, 429))
 def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[PasswordForm, Depends()],
     login: LoginDep,
     client: Caller,
 ) -> TokenResponse:

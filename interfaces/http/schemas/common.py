@@ -1,16 +1,32 @@
 """Shapes every resource shares: request bodies, pages, errors."""
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 
 ItemT = TypeVar("ItemT")
+
+
+def reject_nul(value: Any) -> Any:
+    """No text of the contract holds a NUL, and PostgreSQL cannot store one: refuse it as a 422
+    here rather than fail as a 500 in the database."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+NulFree = AfterValidator(reject_nul)
 
 
 class RequestBody(BaseModel):
     """Unknown fields are a 422: a client can never set what the contract does not offer."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return reject_nul(value)
 
     def reject_null(self, *names: str) -> None:
         """Optional fields that, when sent, must not be null (they cannot be cleared)."""

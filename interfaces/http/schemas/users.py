@@ -2,8 +2,9 @@
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Form
 from pydantic import BaseModel, Field, model_validator
 
 from application.use_cases.auth.session_tokens import IssuedTokens
@@ -16,7 +17,7 @@ from domain.users import (
     Role,
     User,
 )
-from interfaces.http.schemas.common import RequestBody
+from interfaces.http.schemas.common import NulFree, RequestBody
 
 # Generous bounds that reject absurd input before any work; the policy then applies the real rules.
 PASSWORD_FIELD_MAX_LENGTH = 1024
@@ -145,3 +146,37 @@ class LoginResponse(TokenResponse):
 
 class RoleChangeRequest(RequestBody):
     role: Role
+
+
+class PasswordForm:
+    """The OAuth2 password form of /auth/token, bounded like the JSON login body.
+
+    FastAPI's own `OAuth2PasswordRequestForm` takes fields of any length and content; this one
+    refuses absurd or NUL-laden input with a 422 before the login use case does any work.
+    """
+
+    def __init__(
+        self,
+        username: Annotated[str, Form(min_length=1, max_length=EMAIL_MAX_LENGTH), NulFree],
+        password: Annotated[
+            str,
+            Form(
+                min_length=1,
+                max_length=PASSWORD_FIELD_MAX_LENGTH,
+                json_schema_extra={"format": "password"},
+            ),
+            NulFree,
+        ],
+        grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+        scope: Annotated[str, Form(max_length=1024)] = "",
+        client_id: Annotated[str | None, Form(max_length=256)] = None,
+        client_secret: Annotated[
+            str | None, Form(max_length=256, json_schema_extra={"format": "password"})
+        ] = None,
+    ) -> None:
+        self.username = username
+        self.password = password
+        self.grant_type = grant_type
+        self.scopes = scope.split()
+        self.client_id = client_id
+        self.client_secret = client_secret
