@@ -218,7 +218,7 @@ class TestAuthenticationIsRequired:
             ("GET", "/users/me"),
             ("PATCH", "/users/me"),
             ("GET", "/users"),
-            ("GET", f"/users/{uuid.uuid4()}"),
+            ("GET", "/users/00000000-0000-4000-8000-000000000000"),
         ],
     )
     def test_without_a_token_401_with_a_plain_challenge(
