@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         return self.database_url.startswith("memory://")
 
     @property
+    def database_in_process(self) -> bool:
+        """SQLite or the memory store: the database is a library call away, not a network hop."""
+        return self.uses_memory_database or self.database_url.startswith("sqlite")
+
+    @property
     def cors_origin_list(self) -> list[str]:
         return _comma_list(self.cors_origins)
 

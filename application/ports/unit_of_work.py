@@ -12,7 +12,11 @@ from application.ports.repositories import (
 
 
 class UnitOfWork(Protocol):
-    """One transaction: rolls back on exit unless `commit()` was called; may be entered again."""
+    """One transaction: rolls back on exit unless `commit()` was called; may be entered again.
+
+    `with uow.read_only():` opens a transaction that only reads. It sees the same consistent
+    state, but takes no write lock up front, so reads do not queue behind one another (SQLite).
+    """
 
     users: UserRepository
     sessions: SessionRepository
@@ -29,5 +33,9 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+    def read_only(self) -> Self:
+        """This unit of work, set so that its next transaction only reads (it must not commit)."""
+        ...
 
     def commit(self) -> None: ...

@@ -3,7 +3,9 @@
 import re
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -34,6 +36,19 @@ _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _ALLOWED_HEADERS = frozenset({"alg", "typ", "kid"})
 _REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud", "jti"]
 _ROLES = frozenset(role.value for role in Role)
+
+VERIFIED_TOKEN_CACHE_SIZE = 4096
+"""Recently verified tokens remembered per process: a client sends the same token for minutes."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """What a token's signature and contents prove, whatever the time: checked once per token."""
+
+    claims: AccessTokenClaims
+    issued_at: int
+    not_before: int | None
+    expires_at: int
 
 
 class JwtAccessTokenService:
@@ -66,6 +81,10 @@ class JwtAccessTokenService:
         self._kid: str | None = self._jwk["kid"] if self._jwk else None
         # Our own PyJWT instance, so no global option elsewhere can loosen it.
         self._jwt = jwt.PyJWT(options={"enforce_minimum_key_length": True})
+        # Decoding and checking a signature is most of the cost of an authenticated request, and
+        # its outcome never changes for a given token and key: keep the recent ones. Failures are
+        # not cached (an exception is never stored), and time is checked on every use.
+        self._verified = lru_cache(maxsize=VERIFIED_TOKEN_CACHE_SIZE)(self._verify_contents)
 
     def jwks(self) -> dict[str, Any]:
         """The JWK Set to publish: the public key with its `kid`, or no key at all for HS256."""
@@ -102,6 +121,17 @@ class JwtAccessTokenService:
     def _verify(self, token: str) -> AccessTokenClaims:
         if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
             raise ValueError("token is not a string of sane length")
+        verified = self._verified(token)
+        now = self._clock.now().timestamp()
+        if verified.expires_at <= now:
+            raise ValueError("expired")
+        if verified.issued_at > now or (
+            verified.not_before is not None and verified.not_before > now
+        ):
+            raise ValueError("not valid yet")
+        return verified.claims
+
+    def _verify_contents(self, token: str) -> _Verified:
         if not _COMPACT_JWS.fullmatch(token):
             raise ValueError("token is not a compact JWS")
         self._check_header(jwt.get_unverified_header(token))
@@ -133,20 +163,16 @@ class JwtAccessTokenService:
         if header.get("typ", "JWT") != "JWT":
             raise ValueError("unexpected header type")
 
-    def _check_claims(self, claims: dict[str, Any]) -> AccessTokenClaims:
+    def _check_claims(self, claims: dict[str, Any]) -> _Verified:
         # PyJWT checked iss and aud already; exact equality again costs nothing and does not depend
         # on the library's matching rules (a substring match was once a PyJWT bug).
         if claims.get("iss") != self._issuer or claims.get("aud") != self._audience:
             raise ValueError("wrong issuer or audience")
         if claims.get("typ") != ACCESS_TYP:
             raise ValueError("not an access token")
-        now = self._clock.now().timestamp()
         exp = _integer(claims, "exp")
         iat = _integer(claims, "iat")
-        if exp <= now:
-            raise ValueError("expired")
-        if iat > now or ("nbf" in claims and _integer(claims, "nbf") > now):
-            raise ValueError("not valid yet")
+        nbf = _integer(claims, "nbf") if "nbf" in claims else None
         if exp - iat > self._lifetime_seconds:
             raise ValueError("lifetime longer than we issue")
         ver = _integer(claims, "ver")
@@ -155,13 +181,14 @@ class JwtAccessTokenService:
         jti, role = claims.get("jti"), claims.get("role")
         if not isinstance(jti, str) or not jti or not isinstance(role, str) or role not in _ROLES:
             raise ValueError("bad jti or role")
-        return AccessTokenClaims(
+        access_claims = AccessTokenClaims(
             user_id=_uuid(claims, "sub"),
             session_id=_uuid(claims, "sid"),
             token_version=ver,
             role=role,
             token_id=jti,
         )
+        return _Verified(access_claims, issued_at=iat, not_before=nbf, expires_at=exp)
 
 
 def _integer(claims: dict[str, Any], name: str) -> int:

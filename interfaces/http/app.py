@@ -42,6 +42,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.container = container
     trusted_proxies = frozenset(settings.trusted_proxy_list)
     app.state.trusted_proxies = trusted_proxies
+    app.state.database_in_process = settings.database_in_process
     install_error_handlers(app)
     # Added first, so innermost: their 413 and 400 still pass through the security headers,
     # CORS and access log middleware added after them.

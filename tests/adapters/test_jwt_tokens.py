@@ -802,3 +802,28 @@ def test_load_signing_keys_explains_file_problems(
             load_signing_keys("RS256", None, private_file, public_file)
     with pytest.raises(ValueError, match="EdDSA needs"):
         load_signing_keys("EdDSA", None, private, None)
+
+
+def test_a_verified_token_is_still_judged_by_the_clock_on_every_use(
+    hs: JwtAccessTokenService, clock: FixedClock
+) -> None:
+    """Verified tokens are remembered; their expiry is not."""
+    token = hs.issue(_user(), SESSION_ID).token
+    assert hs.verify(token).user_id == USER_ID
+    assert hs.verify(token).user_id == USER_ID
+    clock.current = T0 + LIFETIME
+    rejected(hs, token)
+    clock.current = T0 - timedelta(seconds=1)  # a clock set back: issued "in the future"
+    rejected(hs, token)
+
+
+def test_a_token_that_failed_once_fails_again_and_its_valid_twin_still_passes(
+    hs: JwtAccessTokenService,
+) -> None:
+    token = hs.issue(_user(), SESSION_ID).token
+    header, payload, signature = token.split(".")
+    tampered = f"{header}.{payload}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    rejected(hs, tampered)
+    rejected(hs, tampered)
+    assert hs.verify(token).user_id == USER_ID
+    rejected(hs, tampered)

@@ -13,6 +13,7 @@ from application.ports.repositories import UserFilter
 from domain.errors import EmailTaken, UsernameTaken
 from domain.sessions import AuthSession
 from domain.users import Role, User
+from infrastructure.persistence.sqlalchemy import SqlAlchemyUnitOfWork
 from tests.adapters.builders import (
     KEY_VIOLATION,
     T0,
@@ -557,3 +558,40 @@ def test_a_refresh_token_hash_is_recorded_once(uow_factory):
         for token_hash in ("d", "e"):
             with pytest.raises(KEY_VIOLATION):
                 uow.sessions.add_refresh_token(first.id, token_hash * 64, T0)
+
+
+# --- read-only units of work ----------------------------------------------------------------
+
+
+def test_a_read_only_unit_of_work_reads_and_refuses_to_commit(uow_factory):
+    alice = make_user("Alice")
+    add_users(uow_factory, alice)
+    uow = uow_factory()
+
+    with uow.read_only():
+        assert uow.users.get(alice.id) == alice
+        with pytest.raises(RuntimeError, match="read-only"):
+            uow.commit()
+
+    # The mode lasts one transaction: the next one may write again.
+    bob = make_user("Bob")
+    with uow:
+        uow.users.add(bob)
+        uow.commit()
+    assert get_user(uow_factory, bob.id) == bob
+
+
+def test_a_read_only_unit_of_work_reads_while_a_writer_holds_its_transaction(sql_engine):
+    """Readers take no write lock and (SQLite in WAL mode) never wait for the writer, who here
+    waits for them in the same thread: a reader that queued would fail with "database is
+    locked" once the busy timeout ran out. They see the last committed state."""
+    alice = make_user("Alice")
+    add_users(lambda: SqlAlchemyUnitOfWork(sql_engine), alice)
+    writer = SqlAlchemyUnitOfWork(sql_engine)
+    with writer:
+        writer.users.update(replace(alice, full_name="Pending"))
+        reader = SqlAlchemyUnitOfWork(sql_engine)
+        with reader.read_only():
+            seen = reader.users.get(alice.id)
+        writer.commit()
+    assert seen == alice

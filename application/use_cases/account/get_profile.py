@@ -12,7 +12,7 @@ class GetProfile:
         self._uow = uow
 
     def execute(self, user_id: uuid.UUID) -> User:
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             user = uow.users.get(user_id)
         if user is None:
             raise UserNotFound()

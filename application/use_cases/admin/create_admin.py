@@ -37,7 +37,7 @@ class CreateAdmin:
         email = normalize_email(command.email)
         password = normalize_password(command.password)
         check_new_password(self._policy, password, username=username, email=email)
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             ensure_username_free(uow, username)
             ensure_email_free(uow, email)
         user = User.register(

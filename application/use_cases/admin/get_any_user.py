@@ -21,5 +21,5 @@ class GetAnyUser:
 
     def execute(self, query: GetAnyUserQuery) -> User:
         authorize_admin(query.actor)
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             return find_user(uow, query.user)

@@ -30,6 +30,6 @@ class ListAllUsers:
         user_filter = UserFilter(
             search=query.search, role=query.role, active=None if query.include_inactive else True
         )
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             rows = uow.users.list(user_filter, limit=query.limit + 1, after=after)
         return page_of(rows, query.limit, user_page_key)

@@ -32,6 +32,6 @@ class ListAuditEvents:
         authorize_admin(query.actor)
         after = decode_cursor(query.cursor)
         audit_filter = AuditFilter(event_type=query.event_type, user_id=query.user_id)
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             rows = uow.audit_events.list(audit_filter, limit=query.limit + 1, after=after)
         return page_of(rows, query.limit, event_page_key)

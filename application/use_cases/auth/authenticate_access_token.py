@@ -26,7 +26,7 @@ class AuthenticateAccessToken:
         except InvalidToken:
             self._rejected("invalid")
             raise
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             found = uow.sessions.get_with_user(claims.session_id)
         session, user = found if found is not None else (None, None)
         if session is None or user is None or session.user_id != claims.user_id:

@@ -54,7 +54,7 @@ class Login:
     def execute(self, command: LoginCommand) -> IssuedTokens:
         password = normalize_password(command.password)
         # The slow verify runs outside any transaction, so no connection is held while hashing.
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             user = _find_by_login(uow, command.login)
         account = account_key(user.id if user else None, command.login)
         user_id = user.id if user else None

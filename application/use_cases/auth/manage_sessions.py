@@ -18,7 +18,7 @@ class ListSessions:
         self._clock = clock
 
     def execute(self, actor: User) -> list[AuthSession]:
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             return uow.sessions.list_live_for_user(actor.id, self._clock.now())
 
 

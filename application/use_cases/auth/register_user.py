@@ -54,7 +54,7 @@ class RegisterUser:
         email = normalize_email(command.email)
         password = normalize_password(command.password)
         check_new_password(self._policy, password, username=username, email=email)
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             ensure_username_free(uow, username)
             ensure_email_free(uow, email)
         password_hash = self._hasher.hash(password)

@@ -22,7 +22,7 @@ class GetPost:
         self._uow = uow
 
     def execute(self, reference: PostReference) -> AuthoredPost:
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             authored = uow.posts.get(reference.post_id)
         if authored is None:
             raise PostNotFound()

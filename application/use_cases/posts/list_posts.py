@@ -28,7 +28,7 @@ class ListPublishedPosts:
     def execute(self, query: ListPublishedPostsQuery) -> Page[AuthoredPost]:
         after = decode_cursor(query.cursor)
         post_filter = PostFilter(author_id=query.author_id, published=True, search=query.search)
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             rows = uow.posts.list(post_filter, limit=query.limit + 1, after=after)
         return page_of(rows, query.limit, post_page_key)
 
@@ -50,6 +50,6 @@ class ListMyPosts:
     def execute(self, query: ListMyPostsQuery) -> Page[AuthoredPost]:
         after = decode_cursor(query.cursor)
         post_filter = PostFilter(author_id=query.actor.id, published=query.published)
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             rows = uow.posts.list(post_filter, limit=query.limit + 1, after=after)
         return page_of(rows, query.limit, post_page_key)

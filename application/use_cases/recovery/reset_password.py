@@ -53,7 +53,7 @@ class ResetPassword:
 
     def execute(self, command: ResetPasswordCommand) -> None:
         token_hash = hash_secret_token(command.token)
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             token = uow.action_tokens.find(token_hash, ActionPurpose.RESET_PASSWORD)
             user = uow.users.get(token.user_id) if token else None
         if token is None or user is None or not token.is_usable(self._clock.now()):

@@ -20,6 +20,6 @@ class GetTask:
         self._uow = uow
 
     def execute(self, reference: TaskReference) -> Task:
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             task = uow.tasks.get(reference.actor.id, reference.task_id)
         return ensure_task_visible(reference.actor, task)

@@ -37,6 +37,6 @@ class ListTasks:
             due_before=query.due_before,
             search=query.search,
         )
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             rows = uow.tasks.list(query.actor.id, task_filter, limit=query.limit + 1, after=after)
         return page_of(rows, query.limit, task_page_key)

@@ -25,7 +25,7 @@ class ListUsers:
 
     def execute(self, query: ListUsersQuery) -> Page[User]:
         after = decode_cursor(query.cursor)
-        with self._uow as uow:
+        with self._uow.read_only() as uow:
             rows = uow.users.list(
                 UserFilter(search=query.search, active=True), limit=query.limit + 1, after=after
             )

@@ -10,6 +10,9 @@ from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 15.0
 
+READ_ONLY = "tessera_read_only"
+"""Connection execution option: the transaction about to begin only reads."""
+
 SqliteValue = str | bytes | int | float | None
 
 # SQLSTATEs that mean "no usable connection" rather than "this statement failed": class 08
@@ -28,9 +31,10 @@ def create_database_engine(url: str) -> Engine:
         parsed,
         hide_parameters=True,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        pool_size=40,
     )
     sa.event.listen(engine, "connect", _configure_sqlite_connection)
-    sa.event.listen(engine, "begin", _begin_immediate)
+    sa.event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
 
 
@@ -58,6 +62,9 @@ def _configure_sqlite_connection(
     # SQLAlchemy's `begin` event below emits BEGIN instead.
     dbapi_connection.isolation_level = None
     dbapi_connection.execute("PRAGMA foreign_keys = ON")
+    # Write-ahead logging: readers see a snapshot and never wait for the writer, nor it for them.
+    # (A no-op for in-memory databases; persistent in the file once set.)
+    dbapi_connection.execute("PRAGMA journal_mode = WAL")
     # SQLite's own lower() folds ASCII only; searches should fold like PostgreSQL and Python.
     dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
@@ -66,9 +73,12 @@ def _lower(value: SqliteValue) -> SqliteValue:
     return value.lower() if isinstance(value, str) else value
 
 
-def _begin_immediate(connection: Connection) -> None:
-    # Take the write lock up front: SQLite has no SELECT ... FOR UPDATE, and a read lock
-    # upgraded later fails at once instead of waiting out the busy timeout.
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+        return
+    # A transaction that may write takes the write lock up front: SQLite has no SELECT ... FOR
+    # UPDATE, and a read lock upgraded later fails at once instead of waiting out the busy timeout.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

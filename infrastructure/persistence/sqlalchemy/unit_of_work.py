@@ -24,7 +24,7 @@ from infrastructure.persistence.sqlalchemy.action_token_repository import (
 from infrastructure.persistence.sqlalchemy.audit_event_repository import (
     SqlAlchemyAuditEventRepository,
 )
-from infrastructure.persistence.sqlalchemy.engine import is_database_unreachable
+from infrastructure.persistence.sqlalchemy.engine import READ_ONLY, is_database_unreachable
 from infrastructure.persistence.sqlalchemy.post_repository import SqlAlchemyPostRepository
 from infrastructure.persistence.sqlalchemy.session_repository import SqlAlchemySessionRepository
 from infrastructure.persistence.sqlalchemy.task_repository import SqlAlchemyTaskRepository
@@ -55,6 +55,8 @@ class SqlAlchemyUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._connection: TransactionSlot[Connection] = TransactionSlot()
+        self._read_only = False
+        self._next_read_only = False
         connection = self._connection.current
         self.users: UserRepository = SqlAlchemyUserRepository(connection)
         self.sessions: SessionRepository = SqlAlchemySessionRepository(connection)
@@ -63,11 +65,18 @@ class SqlAlchemyUnitOfWork:
         self.action_tokens: ActionTokenRepository = SqlAlchemyActionTokenRepository(connection)
         self.audit_events: AuditEventRepository = SqlAlchemyAuditEventRepository(connection)
 
+    def read_only(self) -> Self:
+        self._next_read_only = True
+        return self
+
     def __enter__(self) -> Self:
         self._connection.ensure_empty()
+        self._read_only, self._next_read_only = self._next_read_only, False
         with _unreachable_as_storage_unavailable():
             connection = self._engine.connect()
             try:
+                if self._read_only:
+                    connection.execution_options(**{READ_ONLY: True})
                 connection.begin()
             except BaseException:
                 connection.close()
@@ -101,5 +110,7 @@ class SqlAlchemyUnitOfWork:
             raise StorageUnavailable() from exc
 
     def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("A read-only unit of work cannot commit.")
         with _unreachable_as_storage_unavailable():
             self._connection.current().commit()

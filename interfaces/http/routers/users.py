@@ -30,7 +30,7 @@ router = APIRouter(prefix="/users", tags=["users"], responses=errors(401, 403))
 
 
 @router.get("/me", response_model=UserPrivate)
-def read_me(user: CurrentUser) -> UserPrivate:
+async def read_me(user: CurrentUser) -> UserPrivate:
     return UserPrivate.of(user)
 
 
