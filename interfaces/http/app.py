@@ -17,6 +17,7 @@ from interfaces.http.middleware import (
     SecurityHeadersMiddleware,
 )
 from interfaces.http.openapi import install_openapi
+from interfaces.http.password_work import PasswordWork
 from interfaces.http.routers import admin, auth, operations, posts, sessions, tasks, users
 
 
@@ -43,6 +44,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     trusted_proxies = frozenset(settings.trusted_proxy_list)
     app.state.trusted_proxies = trusted_proxies
     app.state.database_in_process = settings.database_in_process
+    app.state.password_work = PasswordWork()
     install_error_handlers(app)
     # Added first, so innermost: their 413 and 400 still pass through the security headers,
     # CORS and access log middleware added after them.

@@ -6,6 +6,7 @@ from application.use_cases.auth.login import Login, LoginCommand
 from application.use_cases.auth.register_user import RegisterUser, RegisterUserCommand
 from interfaces.http.dependencies import Caller, use_case
 from interfaces.http.openapi import errors
+from interfaces.http.password_work import PasswordWorker
 from interfaces.http.schemas.users import (
     LoginRequest,
     LoginResponse,
@@ -27,38 +28,40 @@ LoginDep = Annotated[Login, Depends(use_case(lambda c: c.login()))]
     response_model=UserPrivate,
     responses=errors(409, 422),
 )
-def register(body: RegisterRequest, register_user: RegisterUserDep) -> UserPrivate:
-    user = register_user.execute(
-        RegisterUserCommand(
-            username=body.username,
-            email=body.email,
-            password=body.password,
-            full_name=body.full_name,
-        )
+async def register(
+    body: RegisterRequest, register_user: RegisterUserDep, work: PasswordWorker
+) -> UserPrivate:
+    command = RegisterUserCommand(
+        username=body.username,
+        email=body.email,
+        password=body.password,
+        full_name=body.full_name,
     )
+    user = await work.run(lambda: register_user.execute(command))
     return UserPrivate.of(user)
 
 
 @router.post("/login", response_model=LoginResponse, responses=errors(401, 403, 422, 429))
-def login(body: LoginRequest, login: LoginDep, client: Caller) -> LoginResponse:
-    issued = login.execute(
-        LoginCommand(
-            login=body.login, password=body.password, user_agent=client.user_agent, ip=client.ip
-        )
+async def login(
+    body: LoginRequest, login: LoginDep, client: Caller, work: PasswordWorker
+) -> LoginResponse:
+    command = LoginCommand(
+        login=body.login, password=body.password, user_agent=client.user_agent, ip=client.ip
     )
+    issued = await work.run(lambda: login.execute(command))
     return LoginResponse.of(issued)
 
 
 @router.post("/token", response_model=TokenResponse, responses=errors(401, 403, 422, 429))
-def token(
+async def token(
     form: Annotated[PasswordForm, Depends()],
     login: LoginDep,
     client: Caller,
+    work: PasswordWorker,
 ) -> TokenResponse:
     """The OAuth2 password flow, for the docs' Authorize button."""
-    issued = login.execute(
-        LoginCommand(
-            login=form.username, password=form.password, user_agent=client.user_agent, ip=client.ip
-        )
+    command = LoginCommand(
+        login=form.username, password=form.password, user_agent=client.user_agent, ip=client.ip
     )
+    issued = await work.run(lambda: login.execute(command))
     return TokenResponse.of(issued)

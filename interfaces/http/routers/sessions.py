@@ -21,6 +21,7 @@ from application.use_cases.recovery.verify_email import (
 )
 from interfaces.http.dependencies import CurrentUser, use_case
 from interfaces.http.openapi import errors
+from interfaces.http.password_work import PasswordWorker
 from interfaces.http.schemas.sessions import (
     Accepted,
     ForgotPasswordRequest,
@@ -94,11 +95,13 @@ def forgot_password(
 
 
 @router.post("/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400))
-def reset_password(
+async def reset_password(
     body: ResetPasswordRequest,
     reset: Annotated[ResetPassword, Depends(use_case(lambda c: c.reset_password()))],
+    work: PasswordWorker,
 ) -> None:
-    reset.execute(ResetPasswordCommand(token=body.token, new_password=body.new_password))
+    command = ResetPasswordCommand(token=body.token, new_password=body.new_password)
+    await work.run(lambda: reset.execute(command))
 
 
 @router.post(

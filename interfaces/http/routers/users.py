@@ -16,6 +16,7 @@ from application.use_cases.users.list_users import ListUsers, ListUsersQuery
 from interfaces.http.dependencies import Caller, CurrentUser, use_case
 from interfaces.http.openapi import errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
+from interfaces.http.password_work import PasswordWorker
 from interfaces.http.schemas.common import PageResponse
 from interfaces.http.schemas.users import (
     ChangePasswordRequest,
@@ -46,42 +47,46 @@ def update_me(
 
 
 @router.patch("/me/password", response_model=TokenResponse, responses=errors(400, 422))
-def change_my_password(
+async def change_my_password(
     body: ChangePasswordRequest,
     user: CurrentUser,
     client: Caller,
     change_password: Annotated[ChangePassword, Depends(use_case(lambda c: c.change_password()))],
+    work: PasswordWorker,
 ) -> TokenResponse:
-    issued = change_password.execute(
-        ChangePasswordCommand(
-            user_id=user.id,
-            current_password=body.current_password,
-            new_password=body.new_password,
-            user_agent=client.user_agent,
-            ip=client.ip,
-        )
+    command = ChangePasswordCommand(
+        user_id=user.id,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        user_agent=client.user_agent,
+        ip=client.ip,
     )
+    issued = await work.run(lambda: change_password.execute(command))
     return TokenResponse.of(issued)
 
 
 @router.patch(
     "/me/deactivate", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 409, 422)
 )
-def deactivate_me(
+async def deactivate_me(
     body: PasswordConfirmation,
     user: CurrentUser,
     deactivate: Annotated[DeactivateAccount, Depends(use_case(lambda c: c.deactivate_account()))],
+    work: PasswordWorker,
 ) -> None:
-    deactivate.execute(DeactivateAccountCommand(user_id=user.id, password=body.password))
+    command = DeactivateAccountCommand(user_id=user.id, password=body.password)
+    await work.run(lambda: deactivate.execute(command))
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 409, 422))
-def delete_me(
+async def delete_me(
     body: PasswordConfirmation,
     user: CurrentUser,
     delete: Annotated[DeleteAccount, Depends(use_case(lambda c: c.delete_account()))],
+    work: PasswordWorker,
 ) -> None:
-    delete.execute(DeleteAccountCommand(user_id=user.id, password=body.password))
+    command = DeleteAccountCommand(user_id=user.id, password=body.password)
+    await work.run(lambda: delete.execute(command))
 
 
 @router.get("", response_model=PageResponse[UserPublic], responses=errors(400))
