@@ -1,0 +1,118 @@
+"""The benchmark's report: one Markdown table per database, and the targets checked against them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+CEILING = "ceiling: bare FastAPI GET (32 clients)"
+
+
+@dataclass
+class Row:
+    scenario: str
+    per_second: float
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    errors: int = 0
+    ratio: float | None = None
+    note: str = ""
+
+    @classmethod
+    def ceiling(cls, per_second: float) -> "Row":
+        return cls(CEILING, per_second, ratio=1.0, note="median of every ceiling round")
+
+    @classmethod
+    def figure(cls, scenario: str, value: float) -> "Row":
+        """A single figure, such as a memory high-water mark, shown in the rate column."""
+        return cls(scenario, value)
+
+
+def render(
+    runs: list[tuple[str, list[Row]]],
+    argon2_verify_ms: float,
+    machine: str,
+    command: str,
+    when: datetime,
+    minutes: float,
+) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Produced by `bench/run.py`; see [Reproducing](#reproducing) below. Throughput is in",
+        "requests per second, latencies in milliseconds; `x ceiling` is the ratio to the bare",
+        "FastAPI app measured in the same run. Errors count non-2xx answers and socket errors.",
+        "",
+        f"- Machine: {machine}",
+        f"- Run: `{command}`, {when:%Y-%m-%d %H:%M} UTC, {minutes:.1f} minutes",
+        f"- One Argon2 verify with Tessera's defaults (t=3, m=64 MiB, p=4): {argon2_verify_ms:.0f} ms"
+        " (median, measured in the benchmark process)",
+        "",
+    ]
+    for database, rows in runs:
+        lines += [
+            f"## {database}",
+            "",
+            "| scenario | req/s | x ceiling | p50 ms | p99 ms | errors | note |",
+            "|---|--:|--:|--:|--:|--:|---|",
+        ]
+        lines += [_line(row) for row in rows]
+        lines += ["", *_targets(rows, argon2_verify_ms), ""]
+    return "\n".join(lines)
+
+
+def _line(row: Row) -> str:
+    def number(value: float | None, digits: int = 1) -> str:
+        return "" if value is None else f"{value:.{digits}f}"
+
+    return (
+        f"| {row.scenario} | {row.per_second:.0f} | {number(row.ratio, 2)} | "
+        f"{number(row.p50_ms)} | {number(row.p99_ms)} | {row.errors if row.p50_ms else ''} | "
+        f"{row.note} |"
+    )
+
+
+def _find(rows: list[Row], start: str) -> Row:
+    return next(row for row in rows if row.scenario.startswith(start))
+
+
+def _targets(rows: list[Row], argon2_verify_ms: float) -> list[str]:
+    me = _find(rows, "GET /users/me (32")
+    tasks = _find(rows, "GET /tasks?limit=20, 1 000")
+    first = _find(rows, "GET /tasks page 1,")
+    deep = _find(rows, "GET /tasks page 5")
+    login = _find(rows, "POST /auth/login, 1")
+    idle = _find(rows, "GET /users/me, 4 clients, idle")
+    storm = _find(rows, "GET /users/me, 4 clients, while")
+    rss = _find(rows, "peak RSS")
+    checks = [
+        ("GET /users/me >= 0.30x ceiling", f"{me.ratio or 0:.2f}x", (me.ratio or 0) >= 0.30),
+        ("GET /tasks >= 0.20x ceiling", f"{tasks.ratio or 0:.2f}x", (tasks.ratio or 0) >= 0.20),
+        (
+            "page 500 within 1.2x of page 1",
+            f"{first.per_second / deep.per_second:.2f}x",
+            first.per_second <= 1.2 * deep.per_second,
+        ),
+        (
+            "1 000 000 rows within 1.5x of 1 000",
+            f"{tasks.per_second / first.per_second:.2f}x",
+            tasks.per_second <= 1.5 * first.per_second,
+        ),
+        (
+            "login p50 <= Argon2 verify + 10 ms",
+            f"{login.p50_ms or 0:.0f} ms (verify {argon2_verify_ms:.0f} ms)",
+            (login.p50_ms or 0) <= argon2_verify_ms + 10,
+        ),
+        (
+            "/users/me p99 during 8 logins <= 100 ms",
+            f"{storm.p99_ms or 0:.0f} ms",
+            (storm.p99_ms or 0) <= 100,
+        ),
+        (
+            "/users/me throughput during logins >= 10% of idle",
+            f"{100 * storm.per_second / idle.per_second:.0f}%",
+            storm.per_second >= 0.10 * idle.per_second,
+        ),
+        ("peak RSS <= 400 MB", f"{rss.per_second:.0f} MiB", rss.per_second * 1.048576 <= 400),
+    ]
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {name} | {value} | {'yes' if met else '**no**'} |" for name, value, met in checks]
+    return lines
