@@ -2,8 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 CEILING = "ceiling: bare FastAPI GET (32 clients)"
+BEGIN = "<!-- bench/run.py: results begin -->"
+END = "<!-- bench/run.py: results end -->"
 
 
 @dataclass
@@ -26,6 +29,19 @@ class Row:
         return cls(scenario, value)
 
 
+def write_report(path: Path, report: str) -> None:
+    """Replace the results between the markers of an existing document (its prose stays), or
+    write a new document holding just the results."""
+    block = f"{BEGIN}\n{report}\n{END}"
+    text = path.read_text() if path.exists() else ""
+    if BEGIN in text and END in text:
+        before, rest = text.split(BEGIN, 1)
+        after = rest.split(END, 1)[1]
+        path.write_text(before + block + after)
+    else:
+        path.write_text(f"# Benchmarks\n\n{block}\n")
+
+
 def render(
     runs: list[tuple[str, list[Row]]],
     argon2_verify_ms: float,
@@ -35,11 +51,9 @@ def render(
     minutes: float,
 ) -> str:
     lines = [
-        "# Benchmarks",
-        "",
-        "Produced by `bench/run.py`; see [Reproducing](#reproducing) below. Throughput is in",
-        "requests per second, latencies in milliseconds; `x ceiling` is the ratio to the bare",
-        "FastAPI app measured in the same run. Errors count non-2xx answers and socket errors.",
+        "Throughput is in requests per second, latencies in milliseconds; `x ceiling` is the ratio",
+        "to the bare FastAPI app measured in the same run. Errors count non-2xx answers and",
+        "socket errors.",
         "",
         f"- Machine: {machine}",
         f"- Run: `{command}`, {when:%Y-%m-%d %H:%M} UTC, {minutes:.1f} minutes",
@@ -49,7 +63,7 @@ def render(
     ]
     for database, rows in runs:
         lines += [
-            f"## {database}",
+            f"### {database}",
             "",
             "| scenario | req/s | x ceiling | p50 ms | p99 ms | errors | note |",
             "|---|--:|--:|--:|--:|--:|---|",

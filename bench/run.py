@@ -35,7 +35,7 @@ import argon2
 import sqlalchemy as sa
 
 from bench import seed, servers, wrk
-from bench.report import Row, render
+from bench.report import Row, render, write_report
 
 CALLER_TASKS_SMALL = 1_000
 CALLER_TASKS_LARGE = 100_000
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(report)
     if options.write:
-        options.write.write_text(report)
+        write_report(options.write, report)
         print(f"written to {options.write}")
     return 0
 

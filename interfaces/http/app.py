@@ -20,6 +20,8 @@ from interfaces.http.openapi import install_openapi
 from interfaces.http.password_work import PasswordWork
 from interfaces.http.routers import admin, auth, operations, posts, sessions, tasks, users
 
+DOCUMENTATION_ORDER = ("operations", "auth", "users", "tasks", "posts", "admin")
+
 
 def create_app(container: Container | None = None) -> FastAPI:
     """Build the app; tests pass a container with overridden providers."""
@@ -39,6 +41,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         description="Tasks and posts for many users, behind JWT authentication.",
         lifespan=lifespan,
         redirect_slashes=False,
+        openapi_tags=[{"name": tag} for tag in DOCUMENTATION_ORDER],
     )
     app.state.container = container
     trusted_proxies = frozenset(settings.trusted_proxy_list)
@@ -66,14 +69,16 @@ def create_app(container: Container | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    # Routing tries routes in order, so the busiest come first (about a microsecond per route
+    # passed); `openapi_tags` above keeps the documentation in reading order.
     for router in (
-        operations.router,
+        tasks.router,
+        users.router,
+        posts.router,
         auth.router,
         sessions.router,
-        users.router,
-        tasks.router,
-        posts.router,
         admin.router,
+        operations.router,
     ):
         app.include_router(router)
     install_openapi(app)

@@ -4,6 +4,7 @@ Rows are read by column object, not by name, so the same function reads a table'
 alone or joined to another table with clashing names (posts and users both have `id`).
 """
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -59,9 +60,35 @@ def task_values(task: Task) -> dict[str, Any]:
     return asdict(task) | {"priority": task.priority.value}
 
 
-def task_from_row(row: RowMapping) -> Task:
-    values = columns_of(tasks, row)
-    return Task(**values | {"priority": Priority(values["priority"])})
+# Task rows map by position: a list maps twenty of them per request, and reading each column by
+# name took a quarter of the list's time. `select(*TASK_COLUMNS)` fixes the order unpacked below.
+TASK_COLUMNS = (
+    tasks.c.id,
+    tasks.c.owner_id,
+    tasks.c.title,
+    tasks.c.description,
+    tasks.c.completed,
+    tasks.c.priority,
+    tasks.c.due_date,
+    tasks.c.created_at,
+    tasks.c.updated_at,
+)
+
+
+def task_from_row(row: Sequence[Any]) -> Task:
+    """A task from a row of `select(*TASK_COLUMNS)`."""
+    task_id, owner_id, title, description, completed, priority, due_date, created, updated = row
+    return Task(
+        id=task_id,
+        owner_id=owner_id,
+        title=title,
+        description=description,
+        completed=completed,
+        priority=Priority(priority),
+        due_date=due_date,
+        created_at=created,
+        updated_at=updated,
+    )
 
 
 def post_values(post: Post) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from application.pagination import PageKey
 from application.ports.repositories import TaskFilter
 from domain.tasks import Task
-from infrastructure.persistence.sqlalchemy.mapping import task_from_row, task_values
+from infrastructure.persistence.sqlalchemy.mapping import TASK_COLUMNS, task_from_row, task_values
 from infrastructure.persistence.sqlalchemy.queries import (
     ConnectionAccess,
     contains_literal,
@@ -28,8 +28,8 @@ class SqlAlchemyTaskRepository:
         write(self._connection(), sa.insert(tasks).values(task_values(task)))
 
     def get(self, owner_id: uuid.UUID, task_id: uuid.UUID) -> Task | None:
-        statement = sa.select(tasks).where(_owned(owner_id, task_id))
-        row = self._connection().execute(statement).mappings().first()
+        statement = sa.select(*TASK_COLUMNS).where(_owned(owner_id, task_id))
+        row = self._connection().execute(statement).first()
         return None if row is None else task_from_row(row)
 
     def update(self, task: Task) -> None:
@@ -45,15 +45,16 @@ class SqlAlchemyTaskRepository:
         self, owner_id: uuid.UUID, task_filter: TaskFilter, *, limit: int, after: PageKey | None
     ) -> list[Task]:
         statement = list_statement(owner_id, task_filter, limit=limit, after=after)
-        rows = self._connection().execute(statement).mappings()
-        return [task_from_row(row) for row in rows]
+        return [task_from_row(row) for row in self._connection().execute(statement)]
 
 
 def list_statement(
     owner_id: uuid.UUID, task_filter: TaskFilter, *, limit: int, after: PageKey | None
 ) -> sa.Select[Any]:
     """The list query, public so that bench/explain_tasks.py plans exactly what runs."""
-    statement = sa.select(tasks).where(tasks.c.owner_id == owner_id, *_conditions(task_filter))
+    statement = sa.select(*TASK_COLUMNS).where(
+        tasks.c.owner_id == owner_id, *_conditions(task_filter)
+    )
     return newest_first(statement, tasks, limit=limit, after=after)
 
 
