@@ -62,7 +62,7 @@ INSERT INTO tasks (id, owner_id, title, description, completed, priority, due_da
                    created_at, updated_at)
 SELECT gen_random_uuid(), :owner, 'Task ' || i, NULL, i % 3 = 0, 'medium', NULL,
        to_timestamp(1600000000 + i), to_timestamp(1600000000 + i)
-FROM generate_series(:first, :last) AS i
+FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS i
 """
 
 

@@ -24,7 +24,7 @@ from infrastructure.persistence.sqlalchemy.action_token_repository import (
 from infrastructure.persistence.sqlalchemy.audit_event_repository import (
     SqlAlchemyAuditEventRepository,
 )
-from infrastructure.persistence.sqlalchemy.engine import READ_ONLY, is_database_unreachable
+from infrastructure.persistence.sqlalchemy.engine import is_database_unreachable, read_only_options
 from infrastructure.persistence.sqlalchemy.post_repository import SqlAlchemyPostRepository
 from infrastructure.persistence.sqlalchemy.session_repository import SqlAlchemySessionRepository
 from infrastructure.persistence.sqlalchemy.task_repository import SqlAlchemyTaskRepository
@@ -76,7 +76,7 @@ class SqlAlchemyUnitOfWork:
             connection = self._engine.connect()
             try:
                 if self._read_only:
-                    connection.execution_options(**{READ_ONLY: True})
+                    connection.execution_options(**read_only_options(connection.dialect.name))
                 connection.begin()
             except BaseException:
                 connection.close()

@@ -1,0 +1,202 @@
+"""Where the time of one request goes: the app called in-process, with no sockets and no load.
+
+    .venv/bin/python -m bench.inprocess              # SQLite in a temporary folder
+    .venv/bin/python -m bench.inprocess --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+Each figure is the best of 7 batches of 500 sequential calls, in microseconds: whole requests
+through the ASGI app (middleware, routing, dependencies, serialization, worker-thread hops), and
+the use cases alone, called directly. The difference between the two is what the web layer costs;
+the bare FastAPI app of bench/ceiling_app.py gives the framework's own floor.
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack, contextmanager, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+from starlette.types import ASGIApp, Message
+
+from application.use_cases.auth.login import LoginCommand
+from application.use_cases.auth.register_user import RegisterUserCommand
+from application.use_cases.tasks.list_tasks import ListTasksQuery
+from bench import ceiling_app, seed
+from bench.run import scratch_postgres_database
+from infrastructure.container import build_container
+from infrastructure.logging import configure_logging
+from interfaces.http.app import create_app
+
+BATCHES = 7
+CALLS = 500
+
+
+async def call(
+    app: ASGIApp, method: str, path: str, query: str = "", token: str = "", body: Any = None
+) -> tuple[int, Any]:
+    """One request through the ASGI interface, as uvicorn would make it."""
+    data = b"" if body is None else json.dumps(body).encode()
+    headers = [(b"host", b"127.0.0.1"), (b"user-agent", b"bench")]
+    if token:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    if body is not None:
+        headers += [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(data))]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    request_sent = False
+    answer: dict[str, Any] = {"body": b""}
+
+    async def receive() -> Message:
+        nonlocal request_sent
+        if request_sent:
+            await asyncio.Event().wait()  # no disconnect while the app works
+        request_sent = True
+        return {"type": "http.request", "body": data, "more_body": False}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            answer["status"] = message["status"]
+        elif message["type"] == "http.response.body":
+            answer["body"] += message.get("body", b"")
+
+    await app(scope, receive, send)
+    return answer["status"], json.loads(answer["body"] or b"null")
+
+
+async def best_microseconds(action: Callable[[], Awaitable[object]]) -> float:
+    for _ in range(50):  # warm caches: compiled statements, verified tokens, pooled connections
+        await action()
+    batches = []
+    for _ in range(BATCHES):
+        started = time.perf_counter()
+        for _ in range(CALLS):
+            await action()
+        batches.append((time.perf_counter() - started) / CALLS)
+    return min(batches) * 1e6
+
+
+@contextmanager
+def environment(database_url: str, workdir: Path) -> Iterator[None]:
+    values = {
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "DATABASE_URL": database_url,
+        "LOGIN_MAX_ATTEMPTS_PER_IP_PER_MINUTE": "100000000",
+    }
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    cwd = Path.cwd()
+    os.chdir(workdir)  # no .env of the checkout
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+async def measure(database_url: str) -> list[tuple[str, float]]:
+    configure_logging(json_lines=True)
+    with open(os.devnull, "w") as devnull:
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(devnull)  # formatted and written, as in production, unseen
+        container = build_container()
+        container.migrator().upgrade()
+        app = create_app(container)
+        with redirect_stdout(devnull):  # the console email sender prints the verification mail
+            user = container.register_user().execute(
+                RegisterUserCommand(
+                    username="caller", email="caller@example.com", password=seed.PASSWORD
+                )
+            )
+        token = (
+            container.login()
+            .execute(LoginCommand(login="caller", password=seed.PASSWORD))
+            .access_token
+        )
+        seed.add_tasks(container.engine(), user.id, 1, 1000)
+        authenticate = container.authenticate_access_token()
+        list_tasks = container.list_tasks()
+        figures = [
+            (
+                "bare FastAPI GET (bench/ceiling_app.py)",
+                await best_microseconds(lambda: call(ceiling_app.app, "GET", "/ceiling")),
+            ),
+            (
+                "GET /health (middleware, routing past every other route)",
+                await best_microseconds(lambda: call(app, "GET", "/health")),
+            ),
+            (
+                "GET /users/me",
+                await best_microseconds(lambda: call(app, "GET", "/users/me", token=token)),
+            ),
+            (
+                "  AuthenticateAccessToken alone",
+                await best_microseconds(lambda: _sync(lambda: authenticate.execute(token))),
+            ),
+            (
+                "GET /tasks?limit=20",
+                await best_microseconds(
+                    lambda: call(app, "GET", "/tasks", query="limit=20", token=token)
+                ),
+            ),
+            (
+                "  ListTasks alone (20 of 1 000)",
+                await best_microseconds(
+                    lambda: _sync(lambda: list_tasks.execute(ListTasksQuery(actor=user, limit=20)))
+                ),
+            ),
+        ]
+        container.shutdown_resources()
+    return figures
+
+
+async def _sync(function: Callable[[], object]) -> object:
+    return function()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", metavar="URL", help="use a scratch database on this server")
+    options = parser.parse_args(argv)
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tessera-bench-")))
+        if options.postgres:
+            database_url = stack.enter_context(scratch_postgres_database(options.postgres))
+        else:
+            database_url = f"sqlite:///{workdir / 'bench.db'}"
+        stack.enter_context(environment(database_url, workdir))
+        figures = asyncio.run(measure(database_url))
+    print("| per request, sequential, in-process | microseconds |")
+    print("|---|--:|")
+    for name, microseconds in figures:
+        print(f"| {name} | {microseconds:.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
