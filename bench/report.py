@@ -44,7 +44,6 @@ def write_report(path: Path, report: str) -> None:
 
 def render(
     runs: list[tuple[str, list[Row]]],
-    argon2_verify_ms: float,
     machine: str,
     command: str,
     when: datetime,
@@ -57,8 +56,8 @@ def render(
         "",
         f"- Machine: {machine}",
         f"- Run: `{command}`, {when:%Y-%m-%d %H:%M} UTC, {minutes:.1f} minutes",
-        f"- One Argon2 verify with Tessera's defaults (t=3, m=64 MiB, p=4): {argon2_verify_ms:.0f} ms"
-        " (median, measured in the benchmark process)",
+        "- Argon2 verify: one verify with Tessera's defaults (t=3, m=64 MiB, p=4) in the benchmark",
+        "  process, median of 14 taken just before and after the 1-client login round.",
         "",
     ]
     for database, rows in runs:
@@ -69,7 +68,7 @@ def render(
             "|---|--:|--:|--:|--:|--:|---|",
         ]
         lines += [_line(row) for row in rows]
-        lines += ["", *_targets(rows, argon2_verify_ms), ""]
+        lines += ["", *_targets(rows), ""]
     return "\n".join(lines)
 
 
@@ -88,7 +87,7 @@ def _find(rows: list[Row], start: str) -> Row:
     return next(row for row in rows if row.scenario.startswith(start))
 
 
-def _targets(rows: list[Row], argon2_verify_ms: float) -> list[str]:
+def _targets(rows: list[Row]) -> list[str]:
     me = _find(rows, "GET /users/me (32")
     tasks = _find(rows, "GET /tasks?limit=20, 1 000")
     first = _find(rows, "GET /tasks page 1,")
@@ -97,6 +96,7 @@ def _targets(rows: list[Row], argon2_verify_ms: float) -> list[str]:
     idle = _find(rows, "GET /users/me, 4 clients, idle")
     storm = _find(rows, "GET /users/me, 4 clients, while")
     rss = _find(rows, "peak RSS")
+    argon2_verify_ms = _find(rows, "Argon2 verify").per_second
     checks = [
         ("GET /users/me >= 0.30x ceiling", f"{me.ratio or 0:.2f}x", (me.ratio or 0) >= 0.30),
         ("GET /tasks >= 0.20x ceiling", f"{tasks.ratio or 0:.2f}x", (tasks.ratio or 0) >= 0.20),

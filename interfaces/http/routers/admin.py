@@ -2,6 +2,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
+from starlette.concurrency import run_in_threadpool
 
 from application.pagination import DEFAULT_PAGE_SIZE
 from application.ports.audit import AuditEventType
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/admin", tags=["admin"], responses=errors(401, 403))
 
 @router.get("/users", response_model=PageResponse[UserPrivate], responses=errors(400))
 @router.get("/users/", response_model=PageResponse[UserPrivate], include_in_schema=False)
-def list_all_users(
+async def list_all_users(
     admin: CurrentUser,
     list_users: Annotated[ListAllUsers, Depends(use_case(lambda c: c.list_all_users()))],
     include_inactive: bool = True,
@@ -38,7 +39,8 @@ def list_all_users(
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> PageResponse[UserPrivate]:
-    page = list_users.execute(
+    page = await run_in_threadpool(
+        list_users.execute,
         ListAllUsersQuery(
             include_inactive=include_inactive,
             role=role,
@@ -46,66 +48,76 @@ def list_all_users(
             limit=limit,
             cursor=cursor,
             actor=admin,
-        )
+        ),
     )
     return page_response(page, UserPrivate.of)
 
 
 @router.get("/users/{user_id}", response_model=UserPrivate, responses=errors(404))
-def read_any_user(
+async def read_any_user(
     user_id: uuid.UUID,
     admin: CurrentUser,
     get_user: Annotated[GetAnyUser, Depends(use_case(lambda c: c.get_any_user()))],
 ) -> UserPrivate:
-    return UserPrivate.of(get_user.execute(GetAnyUserQuery(user=str(user_id), actor=admin)))
+    return UserPrivate.of(
+        await run_in_threadpool(get_user.execute, GetAnyUserQuery(user=str(user_id), actor=admin))
+    )
 
 
 @router.patch("/users/{user_id}/activate", response_model=UserPrivate, responses=errors(404))
-def activate_user(
+async def activate_user(
     user_id: uuid.UUID,
     admin: CurrentUser,
     activate: Annotated[ActivateUser, Depends(use_case(lambda c: c.activate_user()))],
 ) -> UserPrivate:
-    return UserPrivate.of(activate.execute(SetUserActiveCommand(user=str(user_id), actor=admin)))
+    return UserPrivate.of(
+        await run_in_threadpool(
+            activate.execute, SetUserActiveCommand(user=str(user_id), actor=admin)
+        )
+    )
 
 
 @router.patch("/users/{user_id}/deactivate", response_model=UserPrivate, responses=errors(404, 409))
-def deactivate_user(
+async def deactivate_user(
     user_id: uuid.UUID,
     admin: CurrentUser,
     deactivate: Annotated[DeactivateUser, Depends(use_case(lambda c: c.deactivate_user()))],
 ) -> UserPrivate:
-    user = deactivate.execute(SetUserActiveCommand(user=str(user_id), actor=admin))
+    user = await run_in_threadpool(
+        deactivate.execute, SetUserActiveCommand(user=str(user_id), actor=admin)
+    )
     return UserPrivate.of(user)
 
 
 @router.patch("/users/{user_id}/role", response_model=UserPrivate, responses=errors(404, 409))
-def change_role(
+async def change_role(
     user_id: uuid.UUID,
     body: RoleChangeRequest,
     admin: CurrentUser,
     change: Annotated[ChangeRole, Depends(use_case(lambda c: c.change_role()))],
 ) -> UserPrivate:
-    user = change.execute(ChangeRoleCommand(user=str(user_id), role=body.role, actor=admin))
+    user = await run_in_threadpool(
+        change.execute, ChangeRoleCommand(user=str(user_id), role=body.role, actor=admin)
+    )
     return UserPrivate.of(user)
 
 
 @router.delete(
     "/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404, 409)
 )
-def delete_user(
+async def delete_user(
     user_id: uuid.UUID,
     admin: CurrentUser,
     delete: Annotated[DeleteUser, Depends(use_case(lambda c: c.delete_user()))],
 ) -> None:
-    delete.execute(DeleteUserCommand(user=str(user_id), actor=admin))
+    await run_in_threadpool(delete.execute, DeleteUserCommand(user=str(user_id), actor=admin))
 
 
 @router.get("/audit-events", response_model=PageResponse[AuditEventResponse], responses=errors(400))
 @router.get(
     "/audit-events/", response_model=PageResponse[AuditEventResponse], include_in_schema=False
 )
-def list_audit_events(
+async def list_audit_events(
     admin: CurrentUser,
     list_events: Annotated[ListAuditEvents, Depends(use_case(lambda c: c.list_audit_events()))],
     event_type: AuditEventType | None = None,
@@ -113,9 +125,10 @@ def list_audit_events(
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> PageResponse[AuditEventResponse]:
-    page = list_events.execute(
+    page = await run_in_threadpool(
+        list_events.execute,
         ListAuditEventsQuery(
             actor=admin, event_type=event_type, user_id=user_id, limit=limit, cursor=cursor
-        )
+        ),
     )
     return page_response(page, AuditEventResponse.of)

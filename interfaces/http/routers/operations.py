@@ -2,6 +2,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from interfaces.http.dependencies import container_of
 from interfaces.http.openapi import errors
@@ -17,9 +18,9 @@ async def health() -> HealthResponse:
 
 
 @router.get("/ready", response_model=HealthResponse, responses=errors(503))
-def ready(request: Request) -> Any:
+async def ready(request: Request) -> Any:
     """The database answers."""
-    if container_of(request).readiness().is_ready():
+    if await run_in_threadpool(container_of(request).readiness().is_ready):
         return HealthResponse(status="ready")
     return JSONResponse(
         {"detail": "The database is not reachable.", "code": "database_unavailable"},

@@ -2,6 +2,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
+from starlette.concurrency import run_in_threadpool
 
 from application.pagination import DEFAULT_PAGE_SIZE
 from application.use_cases.posts.create_post import CreatePost, CreatePostCommand
@@ -27,17 +28,19 @@ router = APIRouter(prefix="/posts", tags=["posts"], responses=errors(401, 403))
 @router.post(
     "/", status_code=status.HTTP_201_CREATED, response_model=PostResponse, include_in_schema=False
 )
-def create_post(
+async def create_post(
     body: CreatePostRequest,
     user: CurrentUser,
     create: Annotated[CreatePost, Depends(use_case(lambda c: c.create_post()))],
 ) -> PostResponse:
-    return PostResponse.of(create.execute(CreatePostCommand(actor=user, **body.model_dump())))
+    return PostResponse.of(
+        await run_in_threadpool(create.execute, CreatePostCommand(actor=user, **body.model_dump()))
+    )
 
 
 @router.get("", response_model=PageResponse[PostResponse], responses=errors(400))
 @router.get("/", response_model=PageResponse[PostResponse], include_in_schema=False)
-def list_published_posts(
+async def list_published_posts(
     viewer: OptionalUser,
     list_posts: Annotated[
         ListPublishedPosts, Depends(use_case(lambda c: c.list_published_posts()))
@@ -48,51 +51,57 @@ def list_published_posts(
     cursor: Cursor = None,
 ) -> PageResponse[PostResponse]:
     """Published posts for everyone; a bearer token is optional, but checked when sent."""
-    page = list_posts.execute(
-        ListPublishedPostsQuery(author_id=author_id, search=search, limit=limit, cursor=cursor)
+    page = await run_in_threadpool(
+        list_posts.execute,
+        ListPublishedPostsQuery(author_id=author_id, search=search, limit=limit, cursor=cursor),
     )
     return page_response(page, PostResponse.of)
 
 
 @router.get("/my", response_model=PageResponse[PostResponse], responses=errors(400))
-def list_my_posts(
+async def list_my_posts(
     user: CurrentUser,
     list_posts: Annotated[ListMyPosts, Depends(use_case(lambda c: c.list_my_posts()))],
     published: bool | None = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> PageResponse[PostResponse]:
-    page = list_posts.execute(
-        ListMyPostsQuery(actor=user, published=published, limit=limit, cursor=cursor)
+    page = await run_in_threadpool(
+        list_posts.execute,
+        ListMyPostsQuery(actor=user, published=published, limit=limit, cursor=cursor),
     )
     return page_response(page, PostResponse.of)
 
 
 @router.get("/{post_id}", response_model=PostResponse, responses=errors(404))
-def read_post(
+async def read_post(
     post_id: uuid.UUID,
     viewer: OptionalUser,
     get_post: Annotated[GetPost, Depends(use_case(lambda c: c.get_post()))],
 ) -> PostResponse:
-    return PostResponse.of(get_post.execute(PostReference(actor=viewer, post_id=post_id)))
+    return PostResponse.of(
+        await run_in_threadpool(get_post.execute, PostReference(actor=viewer, post_id=post_id))
+    )
 
 
 @router.patch("/{post_id}", response_model=PostResponse, responses=errors(404))
-def update_post(
+async def update_post(
     post_id: uuid.UUID,
     body: UpdatePostRequest,
     user: CurrentUser,
     update: Annotated[UpdateOwnPost, Depends(use_case(lambda c: c.update_own_post()))],
 ) -> PostResponse:
     changes = body.model_dump(exclude_unset=True)
-    authored = update.execute(UpdateOwnPostCommand(actor=user, post_id=post_id, **changes))
+    authored = await run_in_threadpool(
+        update.execute, UpdateOwnPostCommand(actor=user, post_id=post_id, **changes)
+    )
     return PostResponse.of(authored)
 
 
 @router.delete("/{post_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
-def delete_post(
+async def delete_post(
     post_id: uuid.UUID,
     user: CurrentUser,
     delete: Annotated[DeletePost, Depends(use_case(lambda c: c.delete_post()))],
 ) -> None:
-    delete.execute(DeletePostCommand(actor=user, post_id=post_id))
+    await run_in_threadpool(delete.execute, DeletePostCommand(actor=user, post_id=post_id))

@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
+from starlette.concurrency import run_in_threadpool
 
 from application.use_cases.auth.logout import Logout, LogoutCommand, LogoutEverywhere
 from application.use_cases.auth.manage_sessions import (
@@ -36,35 +37,40 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/refresh", response_model=TokenResponse, responses=errors(401))
-def refresh(
+async def refresh(
     body: RefreshTokenRequest,
     refresh_session: Annotated[RefreshSession, Depends(use_case(lambda c: c.refresh_session()))],
 ) -> TokenResponse:
-    return TokenResponse.of(refresh_session.execute(RefreshSessionCommand(body.refresh_token)))
+    return TokenResponse.of(
+        await run_in_threadpool(refresh_session.execute, RefreshSessionCommand(body.refresh_token))
+    )
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(
+async def logout(
     body: RefreshTokenRequest,
     logout: Annotated[Logout, Depends(use_case(lambda c: c.logout()))],
 ) -> None:
-    logout.execute(LogoutCommand(body.refresh_token))
+    await run_in_threadpool(logout.execute, LogoutCommand(body.refresh_token))
 
 
 @router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403))
-def logout_all(
+async def logout_all(
     user: CurrentUser,
     logout: Annotated[LogoutEverywhere, Depends(use_case(lambda c: c.logout_everywhere()))],
 ) -> None:
-    logout.execute(user)
+    await run_in_threadpool(logout.execute, user)
 
 
 @router.get("/sessions", response_model=list[SessionResponse], responses=errors(401, 403))
-def list_sessions(
+async def list_sessions(
     user: CurrentUser,
     list_sessions: Annotated[ListSessions, Depends(use_case(lambda c: c.list_sessions()))],
 ) -> list[SessionResponse]:
-    return [SessionResponse.of(session) for session in list_sessions.execute(user)]
+    return [
+        SessionResponse.of(session)
+        for session in await run_in_threadpool(list_sessions.execute, user)
+    ]
 
 
 @router.delete(
@@ -72,12 +78,12 @@ def list_sessions(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=errors(401, 403, 404),
 )
-def revoke_session(
+async def revoke_session(
     session_id: uuid.UUID,
     user: CurrentUser,
     revoke: Annotated[RevokeSession, Depends(use_case(lambda c: c.revoke_session()))],
 ) -> None:
-    revoke.execute(RevokeSessionCommand(actor=user, session_id=session_id))
+    await run_in_threadpool(revoke.execute, RevokeSessionCommand(actor=user, session_id=session_id))
 
 
 @router.post(
@@ -86,11 +92,11 @@ def revoke_session(
     response_model=Accepted,
     responses=errors(429),
 )
-def forgot_password(
+async def forgot_password(
     body: ForgotPasswordRequest,
     forgot: Annotated[ForgotPassword, Depends(use_case(lambda c: c.forgot_password()))],
 ) -> Accepted:
-    forgot.execute(ForgotPasswordCommand(body.email))
+    await run_in_threadpool(forgot.execute, ForgotPasswordCommand(body.email))
     return Accepted(message="If this address belongs to an account, a reset link is on its way.")
 
 
@@ -110,21 +116,23 @@ async def reset_password(
     response_model=Accepted,
     responses=errors(401, 403, 429),
 )
-def request_verify(
+async def request_verify(
     user: CurrentUser,
     request_verification: Annotated[
         RequestEmailVerification, Depends(use_case(lambda c: c.request_email_verification()))
     ],
 ) -> Accepted:
-    request_verification.execute(user)
+    await run_in_threadpool(request_verification.execute, user)
     return Accepted(
         message="If the address is not verified yet, a verification link is on its way."
     )
 
 
 @router.post("/verify", response_model=UserPrivate, responses=errors(400))
-def verify(
+async def verify(
     body: VerifyEmailRequest,
     verify_email: Annotated[VerifyEmail, Depends(use_case(lambda c: c.verify_email()))],
 ) -> UserPrivate:
-    return UserPrivate.of(verify_email.execute(VerifyEmailCommand(body.token)))
+    return UserPrivate.of(
+        await run_in_threadpool(verify_email.execute, VerifyEmailCommand(body.token))
+    )

@@ -3,6 +3,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
+from starlette.concurrency import run_in_threadpool
 
 from application.pagination import DEFAULT_PAGE_SIZE
 from application.use_cases.tasks.create_task import CreateTask, CreateTaskCommand
@@ -24,18 +25,20 @@ router = APIRouter(prefix="/tasks", tags=["tasks"], responses=errors(401, 403))
 @router.post(
     "/", status_code=status.HTTP_201_CREATED, response_model=TaskResponse, include_in_schema=False
 )
-def create_task(
+async def create_task(
     body: CreateTaskRequest,
     user: CurrentUser,
     create: Annotated[CreateTask, Depends(use_case(lambda c: c.create_task()))],
 ) -> TaskResponse:
-    task = create.execute(CreateTaskCommand(actor=user, **body.model_dump()))
+    task = await run_in_threadpool(
+        create.execute, CreateTaskCommand(actor=user, **body.model_dump())
+    )
     return TaskResponse.of(task)
 
 
 @router.get("", response_model=PageResponse[TaskResponse], responses=errors(400))
 @router.get("/", response_model=PageResponse[TaskResponse], include_in_schema=False)
-def list_tasks(
+async def list_tasks(
     user: CurrentUser,
     list_tasks: Annotated[ListTasks, Depends(use_case(lambda c: c.list_tasks()))],
     completed: bool | None = None,
@@ -45,7 +48,8 @@ def list_tasks(
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> PageResponse[TaskResponse]:
-    page = list_tasks.execute(
+    page = await run_in_threadpool(
+        list_tasks.execute,
         ListTasksQuery(
             actor=user,
             completed=completed,
@@ -54,36 +58,40 @@ def list_tasks(
             search=search,
             limit=limit,
             cursor=cursor,
-        )
+        ),
     )
     return page_response(page, TaskResponse.of)
 
 
 @router.get("/{task_id}", response_model=TaskResponse, responses=errors(404))
-def read_task(
+async def read_task(
     task_id: uuid.UUID,
     user: CurrentUser,
     get_task: Annotated[GetTask, Depends(use_case(lambda c: c.get_task()))],
 ) -> TaskResponse:
-    return TaskResponse.of(get_task.execute(TaskReference(actor=user, task_id=task_id)))
+    return TaskResponse.of(
+        await run_in_threadpool(get_task.execute, TaskReference(actor=user, task_id=task_id))
+    )
 
 
 @router.patch("/{task_id}", response_model=TaskResponse, responses=errors(404))
-def update_task(
+async def update_task(
     task_id: uuid.UUID,
     body: UpdateTaskRequest,
     user: CurrentUser,
     update: Annotated[UpdateTask, Depends(use_case(lambda c: c.update_task()))],
 ) -> TaskResponse:
     changes = body.model_dump(exclude_unset=True)
-    task = update.execute(UpdateTaskCommand(actor=user, task_id=task_id, **changes))
+    task = await run_in_threadpool(
+        update.execute, UpdateTaskCommand(actor=user, task_id=task_id, **changes)
+    )
     return TaskResponse.of(task)
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
-def delete_task(
+async def delete_task(
     task_id: uuid.UUID,
     user: CurrentUser,
     delete: Annotated[DeleteTask, Depends(use_case(lambda c: c.delete_task()))],
 ) -> None:
-    delete.execute(TaskReference(actor=user, task_id=task_id))
+    await run_in_threadpool(delete.execute, TaskReference(actor=user, task_id=task_id))

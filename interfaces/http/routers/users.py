@@ -2,6 +2,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
+from starlette.concurrency import run_in_threadpool
 
 from application.pagination import DEFAULT_PAGE_SIZE
 from application.use_cases.account.change_password import ChangePassword, ChangePasswordCommand
@@ -36,13 +37,15 @@ async def read_me(user: CurrentUser) -> UserPrivate:
 
 
 @router.patch("/me", response_model=UserPrivate, responses=errors(409, 422))
-def update_me(
+async def update_me(
     body: UpdateProfileRequest,
     user: CurrentUser,
     update_profile: Annotated[UpdateProfile, Depends(use_case(lambda c: c.update_profile()))],
 ) -> UserPrivate:
     changes = body.model_dump(exclude_unset=True)
-    updated = update_profile.execute(UpdateProfileCommand(user_id=user.id, **changes))
+    updated = await run_in_threadpool(
+        update_profile.execute, UpdateProfileCommand(user_id=user.id, **changes)
+    )
     return UserPrivate.of(updated)
 
 
@@ -91,21 +94,23 @@ async def delete_me(
 
 @router.get("", response_model=PageResponse[UserPublic], responses=errors(400))
 @router.get("/", response_model=PageResponse[UserPublic], include_in_schema=False)
-def list_users(
+async def list_users(
     user: CurrentUser,
     list_users: Annotated[ListUsers, Depends(use_case(lambda c: c.list_users()))],
     search: Search = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> PageResponse[UserPublic]:
-    page = list_users.execute(ListUsersQuery(search=search, limit=limit, cursor=cursor))
+    page = await run_in_threadpool(
+        list_users.execute, ListUsersQuery(search=search, limit=limit, cursor=cursor)
+    )
     return page_response(page, UserPublic.of)
 
 
 @router.get("/{user_id}", response_model=UserPublic, responses=errors(404))
-def read_user(
+async def read_user(
     user_id: uuid.UUID,
     user: CurrentUser,
     get_user: Annotated[GetUser, Depends(use_case(lambda c: c.get_user()))],
 ) -> UserPublic:
-    return UserPublic.of(get_user.execute(user_id))
+    return UserPublic.of(await run_in_threadpool(get_user.execute, user_id))
