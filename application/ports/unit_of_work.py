@@ -14,8 +14,8 @@ from application.ports.repositories import (
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called; may be entered again.
 
-    `with uow.read_only():` opens a transaction that only reads. It sees the same consistent
-    state, but takes no write lock up front, so reads do not queue behind one another (SQLite).
+    `with uow.read_only():` opens one that only reads and may not commit. It takes no write lock,
+    so such reads neither queue behind one another nor wait for a writer.
     """
 
     users: UserRepository
