@@ -78,9 +78,14 @@ def add_tasks(engine: sa.Engine, owner: uuid.UUID, first: int, count: int) -> No
 
 
 def analyze(engine: sa.Engine) -> None:
-    """Fresh planner statistics, as a database that has grown over time would have."""
+    """Fresh planner statistics, as a database that has grown over time would have; on SQLite
+    also a checkpointed write-ahead log (a bulk insert leaves it hundreds of MB long, and every
+    read searches it until SQLite checkpoints it at some later commit)."""
     with engine.begin() as connection:
         connection.execute(sa.text("ANALYZE"))
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def cursor_of_page(base_url: str, token: str, page: int) -> str:
