@@ -15,7 +15,8 @@ logger = logging.getLogger(__name__)
 
 
 class AuditTrail:
-    """Records security events. Recording never fails the action it records."""
+    """Records security events. `record` never fails the action it records; `stage` makes the
+    event part of the action's own transaction, stored if and only if the action is."""
 
     def __init__(self, new_uow: Callable[[], UnitOfWork], log: SecurityLog, clock: Clock) -> None:
         self._new_uow = new_uow
@@ -36,16 +37,7 @@ class AuditTrail:
         `store=False` is for events anyone can cause in bulk (a rejected bearer token): they are
         logged, but not allowed to fill the database.
         """
-        request = current_request()
-        event = AuditEvent(
-            event_type=event_type,
-            occurred_at=self._clock.now(),
-            user_id=user_id,
-            actor_id=actor_id if actor_id is not None else user_id,
-            ip=request.ip,
-            user_agent=request.user_agent,
-            details=details or {},
-        )
+        event = self._event(event_type, user_id, actor_id, details)
         self._log.write(event)
         if store:
             try:
@@ -57,3 +49,39 @@ class AuditTrail:
             except Exception:
                 logger.exception("could not store audit event %s", event.event_type.value)
         return event
+
+    def stage(
+        self,
+        uow: UnitOfWork,
+        event_type: AuditEventType,
+        *,
+        user_id: uuid.UUID | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """Add the event to `uow`'s open transaction, so that it is stored if and only if the
+        change it records is, in the same commit (one commit fewer than `record`: a login's
+        fsync). Pass it to `log` once the transaction has committed."""
+        event = self._event(event_type, user_id, None, details)
+        uow.audit_events.add(event)
+        return event
+
+    def log(self, event: AuditEvent) -> None:
+        self._log.write(event)
+
+    def _event(
+        self,
+        event_type: AuditEventType,
+        user_id: uuid.UUID | None,
+        actor_id: uuid.UUID | None,
+        details: dict[str, Any] | None,
+    ) -> AuditEvent:
+        request = current_request()
+        return AuditEvent(
+            event_type=event_type,
+            occurred_at=self._clock.now(),
+            user_id=user_id,
+            actor_id=actor_id if actor_id is not None else user_id,
+            ip=request.ip,
+            user_agent=request.user_agent,
+            details=details or {},
+        )

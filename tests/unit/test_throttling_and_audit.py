@@ -4,6 +4,7 @@ from collections.abc import Iterator
 import pytest
 
 from application.errors import InvalidCredentials, TooManyAttempts
+from application.ports.audit import AuditEventType
 from application.ports.repositories import AuditFilter
 from application.request_context import RequestContext, set_current_request
 from application.use_cases.auth.login import LoginCommand
@@ -85,3 +86,22 @@ def test_login_events_are_audited_with_the_callers_address(world: World) -> None
     assert all(event.ip == "198.51.100.7" for event in events)
     assert STRONG_PASSWORD not in repr(events)
     assert WRONG not in repr(events)
+
+
+def test_a_staged_event_is_stored_and_logged_only_with_the_change_it_records(world: World) -> None:
+    user = register(world)
+    world.security_log.events.clear()
+
+    with world.uow() as uow:  # the change fails: no commit
+        world.audit.stage(uow, AuditEventType.LOGIN_SUCCEEDED, user_id=user.id)
+    with world.uow() as uow:
+        event = world.audit.stage(uow, AuditEventType.LOGIN_SUCCEEDED, user_id=user.id)
+        uow.commit()
+    world.audit.log(event)
+
+    with world.uow() as uow:
+        stored = uow.audit_events.list(
+            AuditFilter(event_type=AuditEventType.LOGIN_SUCCEEDED), limit=10, after=None
+        )
+    assert [found.id for found in stored] == [event.id]
+    assert world.security_log.types() == ["login_succeeded"]

@@ -75,13 +75,7 @@ class Login:
             raise AccountInactive()
         if self._require_email_verification and not user.email_verified:
             raise EmailNotVerified()
-        issued = self._start_session(user, password, command)
-        self._audit.record(
-            AuditEventType.LOGIN_SUCCEEDED,
-            user_id=user.id,
-            details={"session_id": str(issued.session.id)},
-        )
-        return issued
+        return self._start_session(user, password, command)
 
     def _start_session(self, user: User, password: str, command: LoginCommand) -> IssuedTokens:
         verified_hash = user.password_hash
@@ -98,7 +92,14 @@ class Login:
             issued = self._sessions.start(
                 uow, current, user_agent=command.user_agent, ip=command.ip
             )
+            event = self._audit.stage(
+                uow,
+                AuditEventType.LOGIN_SUCCEEDED,
+                user_id=current.id,
+                details={"session_id": str(issued.session.id)},
+            )
             uow.commit()
+        self._audit.log(event)
         return issued
 
 
