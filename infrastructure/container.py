@@ -14,7 +14,6 @@ from application.ports.throttle import RateLimit, RateLimiter
 from application.use_cases.account.change_password import ChangePassword
 from application.use_cases.account.deactivate_account import DeactivateAccount
 from application.use_cases.account.delete_account import DeleteAccount
-from application.use_cases.account.get_profile import GetProfile
 from application.use_cases.account.update_profile import UpdateProfile
 from application.use_cases.admin.change_role import ChangeRole
 from application.use_cases.admin.create_admin import CreateAdmin
@@ -243,7 +242,6 @@ class Container(containers.DeclarativeContainer):
         RequestEmailVerification, uow, throttle, verification_mailer
     )
 
-    get_profile = providers.Factory(GetProfile, uow)
     update_profile = providers.Factory(UpdateProfile, uow, clock, verification_mailer)
     change_password = providers.Factory(
         ChangePassword,

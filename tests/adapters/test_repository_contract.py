@@ -14,6 +14,7 @@ from domain.errors import EmailTaken, UsernameTaken
 from domain.sessions import AuthSession
 from domain.users import Role, User
 from infrastructure.persistence.sqlalchemy import SqlAlchemyUnitOfWork
+from infrastructure.persistence.transaction_slot import TransactionSlot
 from tests.adapters.builders import (
     KEY_VIOLATION,
     T0,
@@ -595,3 +596,14 @@ def test_a_read_only_unit_of_work_reads_while_a_writer_holds_its_transaction(sql
             seen = reader.users.get(alice.id)
         writer.commit()
     assert seen == alice
+
+
+def test_a_read_only_mark_is_claimed_by_one_enter_only():
+    """Claimed as a unit of work is entered, so an enter that fails (no database) cannot leave
+    the mark to make a later, writing transaction read-only."""
+    slot: TransactionSlot[object] = TransactionSlot()
+    slot.expect_read_only()
+    assert slot.claim_read_only() is True
+    assert slot.claim_read_only() is False
+    slot.fill(object())
+    slot.ensure_writable()  # filled without the mark: writable

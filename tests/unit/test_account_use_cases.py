@@ -10,7 +10,6 @@ from application.use_cases.account.deactivate_account import (
     DeactivateAccountCommand,
 )
 from application.use_cases.account.delete_account import DeleteAccount, DeleteAccountCommand
-from application.use_cases.account.get_profile import GetProfile
 from application.use_cases.account.update_profile import UpdateProfile, UpdateProfileCommand
 from application.use_cases.auth.session_tokens import IssuedTokens
 from application.use_cases.users.get_user import GetUser
@@ -118,12 +117,6 @@ class TestDeactivateAndDelete:
 
 
 class TestProfile:
-    def test_get_profile(self, world: World) -> None:
-        user = register(world)
-        assert GetProfile(world.uow()).execute(user.id) == user
-        with pytest.raises(UserNotFound):
-            GetProfile(world.uow()).execute(uuid.uuid4())
-
     def test_update_changes_only_what_was_sent(self, world: World) -> None:
         user = register(world, full_name="Alice")
         with world.uow() as uow:

@@ -32,8 +32,6 @@ class MemoryUnitOfWork:
         self._database = database
         self._tables: TransactionSlot[Tables] = TransactionSlot()
         self.committed = False
-        self._read_only = False
-        self._next_read_only = False
         tables = self._tables.current
         self.users: UserRepository = MemoryUserRepository(tables)
         self.sessions: SessionRepository = MemorySessionRepository(tables)
@@ -43,13 +41,13 @@ class MemoryUnitOfWork:
         self.audit_events: AuditEventRepository = MemoryAuditEventRepository(tables)
 
     def read_only(self) -> Self:
-        self._next_read_only = True
+        self._tables.expect_read_only()
         return self
 
     def __enter__(self) -> Self:
         self._tables.ensure_empty()
-        self._read_only, self._next_read_only = self._next_read_only, False
-        self._tables.fill(self._database.begin())
+        read_only = self._tables.claim_read_only()
+        self._tables.fill(self._database.begin(), read_only=read_only)
         self.committed = False
         return self
 
@@ -64,7 +62,6 @@ class MemoryUnitOfWork:
             self._database.end()
 
     def commit(self) -> None:
-        if self._read_only:
-            raise RuntimeError("A read-only unit of work cannot commit.")
+        self._tables.ensure_writable()
         self._database.publish(self._tables.current())
         self.committed = True

@@ -55,8 +55,6 @@ class SqlAlchemyUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._connection: TransactionSlot[Connection] = TransactionSlot()
-        self._read_only = False
-        self._next_read_only = False
         connection = self._connection.current
         self.users: UserRepository = SqlAlchemyUserRepository(connection)
         self.sessions: SessionRepository = SqlAlchemySessionRepository(connection)
@@ -66,22 +64,22 @@ class SqlAlchemyUnitOfWork:
         self.audit_events: AuditEventRepository = SqlAlchemyAuditEventRepository(connection)
 
     def read_only(self) -> Self:
-        self._next_read_only = True
+        self._connection.expect_read_only()
         return self
 
     def __enter__(self) -> Self:
         self._connection.ensure_empty()
-        self._read_only, self._next_read_only = self._next_read_only, False
+        read_only = self._connection.claim_read_only()
         with _unreachable_as_storage_unavailable():
             connection = self._engine.connect()
             try:
-                if self._read_only:
+                if read_only:
                     connection.execution_options(**read_only_options(connection.dialect.name))
                 connection.begin()
             except BaseException:
                 connection.close()
                 raise
-        self._connection.fill(connection)
+        self._connection.fill(connection, read_only=read_only)
         return self
 
     def __exit__(
@@ -110,7 +108,6 @@ class SqlAlchemyUnitOfWork:
             raise StorageUnavailable() from exc
 
     def commit(self) -> None:
-        if self._read_only:
-            raise RuntimeError("A read-only unit of work cannot commit.")
+        self._connection.ensure_writable()
         with _unreachable_as_storage_unavailable():
             self._connection.current().commit()
