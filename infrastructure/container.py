@@ -214,7 +214,7 @@ class Container(containers.DeclarativeContainer):
         require_email_verification=settings.provided.require_email_verification,
     )
     authenticate_access_token = providers.Factory(
-        AuthenticateAccessToken, uow, access_tokens, audit_trail
+        AuthenticateAccessToken, uow, access_tokens, clock, audit_trail
     )
     refresh_session = providers.Factory(
         RefreshSession, uow, access_tokens, clock, session_lifetimes, audit_trail

@@ -26,7 +26,10 @@ class UserRepository(Protocol):
         ...
 
     def update(self, user: User) -> None:
-        """Store every field of `user`; the same unique rules as `add` apply."""
+        """Store every field of `user`; the same unique rules as `add` apply.
+
+        Never lowers the stored `token_version`: revocation only moves forward.
+        """
         ...
 
     def delete(self, user_id: uuid.UUID) -> None:
@@ -34,6 +37,10 @@ class UserRepository(Protocol):
         ...
 
     def get(self, user_id: uuid.UUID) -> User | None: ...
+
+    def get_for_update(self, user_id: uuid.UUID) -> User | None:
+        """`get`, and the row stays locked against other writers until the unit of work ends."""
+        ...
 
     def get_by_username(self, username: str) -> User | None:
         """Find by username, case-insensitively."""
@@ -65,11 +72,17 @@ class SessionRepository(Protocol):
 
     def get(self, session_id: uuid.UUID) -> AuthSession | None: ...
 
+    def get_for_update(self, session_id: uuid.UUID) -> AuthSession | None:
+        """`get`, and the row stays locked against other writers until the unit of work ends."""
+        ...
+
     def get_with_user(self, session_id: uuid.UUID) -> tuple[AuthSession, User] | None:
         """The session and its user in one round trip: what every authenticated request needs."""
         ...
 
-    def update(self, session: AuthSession) -> None: ...
+    def update(self, session: AuthSession) -> None:
+        """Store every field of `session`, except that a revoked session stays revoked."""
+        ...
 
     def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None: ...
 
@@ -138,6 +151,10 @@ class TaskRepository(Protocol):
 
     def get(self, owner_id: uuid.UUID, task_id: uuid.UUID) -> Task | None: ...
 
+    def get_for_update(self, owner_id: uuid.UUID, task_id: uuid.UUID) -> Task | None:
+        """`get`, and the row stays locked against other writers until the unit of work ends."""
+        ...
+
     def update(self, task: Task) -> None:
         """Store every field of `task`, matching on its id and its owner."""
         ...
@@ -173,6 +190,10 @@ class PostRepository(Protocol):
     def add(self, post: Post) -> None: ...
 
     def get(self, post_id: uuid.UUID) -> AuthoredPost | None: ...
+
+    def get_for_update(self, post_id: uuid.UUID) -> AuthoredPost | None:
+        """`get`, and the post's row stays locked against other writers until the unit of work ends."""
+        ...
 
     def update(self, post: Post) -> None: ...
 

@@ -131,7 +131,9 @@ class TestLogin:
 
 class TestAuthenticateAccessToken:
     def authenticate(self, world: World, token: str) -> User:
-        return AuthenticateAccessToken(world.uow(), world.tokens, world.audit).execute(token)
+        return AuthenticateAccessToken(world.uow(), world.tokens, world.clock, world.audit).execute(
+            token
+        )
 
     def test_a_fresh_token_names_its_user(self, world: World) -> None:
         user = register(world)

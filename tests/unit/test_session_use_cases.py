@@ -23,7 +23,9 @@ def refresh(world: World, token: str) -> IssuedTokens:
 
 
 def authenticate(world: World, token: str) -> User:
-    return AuthenticateAccessToken(world.uow(), world.tokens, world.audit).execute(token)
+    return AuthenticateAccessToken(world.uow(), world.tokens, world.clock, world.audit).execute(
+        token
+    )
 
 
 def test_refresh_rotates_and_keeps_the_session(world: World) -> None:
@@ -118,3 +120,27 @@ def test_list_and_revoke_own_sessions_only(world: World) -> None:
         laptop.session.id
     ]
     assert authenticate(world, bobs.access_token).id == bob.id
+
+
+def test_an_access_token_dies_when_its_session_idles_out(world: World) -> None:
+    register(world)
+    issued = log_in(world)  # the fake access tokens never expire: only the session can
+    world.clock.advance(LIFETIMES.idle - timedelta(seconds=1))
+    assert authenticate(world, issued.access_token).id == issued.user.id
+    world.clock.advance(timedelta(seconds=1))
+    with pytest.raises(InvalidToken):
+        authenticate(world, issued.access_token)
+    assert world.security_log.events[-1].details == {"reason": "session expired"}
+
+
+def test_an_access_token_dies_at_its_sessions_absolute_expiry(world: World) -> None:
+    register(world)
+    issued = log_in(world)
+    for _ in range(4):  # used every six days: never idle for a week
+        world.clock.advance(timedelta(days=6))
+        issued = refresh(world, issued.refresh_token)
+    world.clock.advance(timedelta(days=6) - timedelta(seconds=1))  # thirty days, less a second
+    assert authenticate(world, issued.access_token).id == issued.user.id
+    world.clock.advance(timedelta(seconds=1))
+    with pytest.raises(InvalidToken):
+        authenticate(world, issued.access_token)

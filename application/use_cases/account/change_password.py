@@ -14,6 +14,7 @@ from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.account.password_check import load_after_password_check
 from application.use_cases.auth.session_tokens import IssuedTokens, SessionStarter
 from application.use_cases.auth.throttling import Throttle, account_key
+from domain.action_tokens import ActionPurpose
 from domain.passwords import normalize_password
 
 
@@ -30,7 +31,8 @@ class ChangePassword:
     """Replace the caller's password and hand this client a fresh token pair.
 
     Rules: the current password must be right; the new one passes the policy and differs from it;
-    every earlier access and refresh token of the user stops working at once.
+    every earlier access and refresh token of the user, and every outstanding reset link, stops
+    working at once.
     """
 
     def __init__(
@@ -81,12 +83,14 @@ class ChangePassword:
         new_hash = self._hasher.hash(new_password)
         now = self._clock.now()
         with self._uow as uow:
-            current = uow.users.get(user.id)
+            current = uow.users.get_for_update(user.id)
             if current is None or current.password_hash != user.password_hash:
                 raise InvalidCurrentPassword()  # changed meanwhile by another request
             current.change_password_hash(new_hash, now)
             uow.users.update(current)
             uow.sessions.revoke_all_for_user(current.id, now)
+            # An outstanding reset link would undo the change: it goes with the old password.
+            uow.action_tokens.void_for_user(current.id, ActionPurpose.RESET_PASSWORD, now)
             issued = self._sessions.start(
                 uow, current, user_agent=command.user_agent, ip=command.ip
             )

@@ -30,10 +30,12 @@ class DeleteAccount:
     def execute(self, command: DeleteAccountCommand) -> None:
         load_after_password_check(self._uow, self._hasher, command.user_id, command.password)
         with self._uow as uow:
-            user = uow.users.get(command.user_id)
+            # The admins first, then the user: every last-admin guard locks in this order.
+            active_admins = uow.users.count_active_admins()
+            user = uow.users.get_for_update(command.user_id)
             if user is None:
                 raise UserNotFound()
-            ensure_an_admin_remains(user, uow.users.count_active_admins())
+            ensure_an_admin_remains(user, active_admins)
             uow.users.delete(user.id)
             uow.commit()
         self._audit.record(AuditEventType.ACCOUNT_DELETED, user_id=command.user_id)

@@ -6,6 +6,7 @@ from application.ports.unit_of_work import UnitOfWork
 from application.unset import UNSET, Unset
 from application.use_cases.auth.email_verification import VerificationMailer
 from application.use_cases.auth.uniqueness import ensure_email_free, ensure_username_free
+from domain.action_tokens import ActionPurpose
 from domain.errors import UserNotFound
 from domain.users import User, normalize_email, validate_username
 
@@ -22,7 +23,8 @@ class UpdateProfile:
     """Change the caller's username, email or full name.
 
     Rules: the new username and email are free; a new email is unverified until proven, and gets
-    a verification email (older links, bound to the old address, no longer verify anything).
+    a verification email (older links, bound to the old address, no longer verify anything); a new
+    email voids every outstanding password reset link.
     """
 
     def __init__(self, uow: UnitOfWork, clock: Clock, mailer: VerificationMailer) -> None:
@@ -33,7 +35,7 @@ class UpdateProfile:
     def execute(self, command: UpdateProfileCommand) -> User:
         now = self._clock.now()
         with self._uow as uow:
-            user = uow.users.get(command.user_id)
+            user = uow.users.get_for_update(command.user_id)
             if user is None:
                 raise UserNotFound()
             if not isinstance(command.username, Unset):
@@ -49,7 +51,11 @@ class UpdateProfile:
             if not isinstance(command.full_name, Unset):
                 user.change_full_name(command.full_name, now)
             uow.users.update(user)
-            verification = self._mailer.prepare(uow, user) if email_changed else None
+            verification = None
+            if email_changed:
+                # A reset link went to the old address: whoever reads that mailbox no longer may.
+                uow.action_tokens.void_for_user(user.id, ActionPurpose.RESET_PASSWORD, now)
+                verification = self._mailer.prepare(uow, user)
             uow.commit()
         if verification is not None:
             self._mailer.send(verification)

@@ -32,11 +32,13 @@ class ChangeRole:
         authorize_admin(command.actor)
         now = self._clock.now()
         with self._uow as uow:
-            user = find_user(uow, command.user)
+            # The admins first, then the user: every last-admin guard locks in this order.
+            active_admins = uow.users.count_active_admins()
+            user = find_user(uow, command.user, for_update=True)
             if user.role is command.role:
                 return user
             if command.role is not Role.ADMIN:
-                ensure_an_admin_remains(user, uow.users.count_active_admins())
+                ensure_an_admin_remains(user, active_admins)
             previous = user.role
             user.change_role(command.role, now)
             uow.users.update(user)

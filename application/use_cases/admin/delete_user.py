@@ -25,8 +25,10 @@ class DeleteUser:
     def execute(self, command: DeleteUserCommand) -> None:
         authorize_admin(command.actor)
         with self._uow as uow:
-            user = find_user(uow, command.user)
-            ensure_an_admin_remains(user, uow.users.count_active_admins())
+            # The admins first, then the user: every last-admin guard locks in this order.
+            active_admins = uow.users.count_active_admins()
+            user = find_user(uow, command.user, for_update=True)
+            ensure_an_admin_remains(user, active_admins)
             uow.users.delete(user.id)
             uow.commit()
         self._audit.record(

@@ -28,7 +28,7 @@ class ActivateUser:
     def execute(self, command: SetUserActiveCommand) -> User:
         authorize_admin(command.actor)
         with self._uow as uow:
-            user = find_user(uow, command.user)
+            user = find_user(uow, command.user, for_update=True)
             user.activate(self._clock.now())
             uow.users.update(user)
             uow.commit()
@@ -50,8 +50,10 @@ class DeactivateUser:
         authorize_admin(command.actor)
         now = self._clock.now()
         with self._uow as uow:
-            user = find_user(uow, command.user)
-            ensure_an_admin_remains(user, uow.users.count_active_admins())
+            # The admins first, then the user: every last-admin guard locks in this order.
+            active_admins = uow.users.count_active_admins()
+            user = find_user(uow, command.user, for_update=True)
+            ensure_an_admin_remains(user, active_admins)
             user.deactivate(now)
             uow.users.update(user)
             uow.sessions.revoke_all_for_user(user.id, now)

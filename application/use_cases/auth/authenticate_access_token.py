@@ -1,6 +1,7 @@
 from application.audit import AuditTrail
 from application.errors import AccountInactive, InvalidToken
 from application.ports.audit import AuditEventType
+from application.ports.clock import Clock
 from application.ports.tokens import AccessTokenService
 from application.ports.unit_of_work import UnitOfWork
 from domain.users import User
@@ -9,15 +10,19 @@ from domain.users import User
 class AuthenticateAccessToken:
     """Turn a bearer token into the current user, or refuse it.
 
-    Rules: the token must verify, its session must exist and be neither logged out nor revoked, its
+    Rules: the token must verify, its session must exist and be neither logged out, revoked nor
+    expired (idle or absolute: a token never outlives its session), its
     user must be the session's, its `ver` the user's current token version (password change,
     deactivation and the like make older tokens useless at once), and its user active (403
     `account_inactive`). Session and user are read in one round trip.
     """
 
-    def __init__(self, uow: UnitOfWork, tokens: AccessTokenService, audit: AuditTrail) -> None:
+    def __init__(
+        self, uow: UnitOfWork, tokens: AccessTokenService, clock: Clock, audit: AuditTrail
+    ) -> None:
         self._uow = uow
         self._tokens = tokens
+        self._clock = clock
         self._audit = audit
 
     def execute(self, token: str) -> User:
@@ -33,6 +38,8 @@ class AuthenticateAccessToken:
             self._rejected("unknown session")
         elif session.is_revoked:
             self._rejected("session revoked")
+        elif not session.is_usable(self._clock.now()):
+            self._rejected("session expired")
         elif claims.token_version != user.token_version:
             self._rejected("old token version")
         elif not user.is_active:

@@ -83,7 +83,7 @@ class Login:
             self._hasher.hash(password) if self._hasher.needs_rehash(verified_hash) else None
         )
         with self._uow as uow:
-            current = uow.users.get(user.id)
+            current = uow.users.get_for_update(user.id)
             if current is None or current.password_hash != verified_hash:
                 raise InvalidCredentials()  # changed or deleted meanwhile: this password is stale
             if upgraded_hash is not None:

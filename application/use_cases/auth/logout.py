@@ -28,7 +28,7 @@ class Logout:
         now = self._clock.now()
         with self._uow as uow:
             record = uow.sessions.find_refresh_token(hash_secret_token(command.refresh_token))
-            session = uow.sessions.get(record.session_id) if record else None
+            session = uow.sessions.get_for_update(record.session_id) if record else None
             if session is None or session.is_revoked:
                 return
             session.revoke(now)
@@ -50,7 +50,7 @@ class LogoutEverywhere:
     def execute(self, actor: User) -> None:
         now = self._clock.now()
         with self._uow as uow:
-            user = uow.users.get(actor.id)
+            user = uow.users.get_for_update(actor.id)
             if user is None:
                 return
             user.revoke_tokens()

@@ -39,7 +39,7 @@ class RevokeSession:
     def execute(self, command: RevokeSessionCommand) -> None:
         now = self._clock.now()
         with self._uow as uow:
-            session = uow.sessions.get(command.session_id)
+            session = uow.sessions.get_for_update(command.session_id)
             if session is None or session.user_id != command.actor.id or not session.is_usable(now):
                 raise SessionNotFound()
             session.revoke(now)

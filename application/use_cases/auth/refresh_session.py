@@ -44,10 +44,12 @@ class RefreshSession:
         new_refresh_token = new_secret_token()
         with self._uow as uow:
             record = uow.sessions.find_refresh_token(token_hash)
-            found = uow.sessions.get_with_user(record.session_id) if record else None
-            if record is None or found is None:
+            # Locked: a logout or revocation running now either waits for this refresh or is
+            # seen by it, and this refresh can never write back a session it revoked.
+            session = uow.sessions.get_for_update(record.session_id) if record else None
+            user = uow.users.get(session.user_id) if session else None
+            if record is None or session is None or user is None:
                 raise InvalidRefreshToken()
-            session, user = found
             if record.spent_at is not None or not uow.sessions.spend_refresh_token(token_hash, now):
                 session.revoke(now)
                 uow.sessions.update(session)

@@ -21,7 +21,7 @@ class DeletePost:
 
     def execute(self, command: DeletePostCommand) -> None:
         with self._uow as uow:
-            authored = uow.posts.get(command.post_id)
+            authored = uow.posts.get_for_update(command.post_id)
             if authored is None:
                 raise PostNotFound()
             ensure_post_changeable(command.actor, authored.post)

@@ -34,7 +34,7 @@ class UpdateOwnPost:
     def execute(self, command: UpdateOwnPostCommand) -> AuthoredPost:
         now = self._clock.now()
         with self._uow as uow:
-            authored = uow.posts.get(command.post_id)
+            authored = uow.posts.get_for_update(command.post_id)
             if authored is None:
                 raise PostNotFound()
             post = ensure_post_changeable(command.actor, authored.post)

@@ -25,7 +25,8 @@ class ResetPasswordCommand:
 class ResetPassword:
     """Set a new password with a reset link's token.
 
-    Rules: the token is single use, unexpired and a reset token (not a verification one); the new
+    Rules: the token is single use, unexpired, a reset token (not a verification one) and sent to
+    the user's current address (an email change, a password change or a reset voids it); the new
     password passes the policy, and a refused password leaves the token unspent; every earlier token
     and session of the user is revoked; nobody is logged in; the user gets a notice email. A
     throttled account may reset, and the reset lifts its lock.
@@ -58,6 +59,8 @@ class ResetPassword:
             user = uow.users.get(token.user_id) if token else None
         if token is None or user is None or not token.is_usable(self._clock.now()):
             raise InvalidResetToken()
+        if token.email != user.email:
+            raise InvalidResetToken()  # sent to an address the user has left since
         password = normalize_password(command.new_password)
         check_new_password(
             self._policy, password, username=user.username, email=user.email, field="new_password"
@@ -65,8 +68,10 @@ class ResetPassword:
         new_hash = self._hasher.hash(password)
         now = self._clock.now()
         with self._uow as uow:
-            current = uow.users.get(user.id)
-            if current is None or not uow.action_tokens.use(token_hash, now):
+            current = uow.users.get_for_update(user.id)
+            if current is None or current.email != token.email:
+                raise InvalidResetToken()  # the address changed meanwhile
+            if not uow.action_tokens.use(token_hash, now):
                 raise InvalidResetToken()  # used meanwhile by a concurrent request
             current.change_password_hash(new_hash, now)
             uow.users.update(current)

@@ -34,7 +34,7 @@ class VerifyEmail:
         now = self._clock.now()
         with self._uow as uow:
             token = uow.action_tokens.find(token_hash, ActionPurpose.VERIFY_EMAIL)
-            user = uow.users.get(token.user_id) if token else None
+            user = uow.users.get_for_update(token.user_id) if token else None
             if token is None or user is None or not token.is_usable(now):
                 raise InvalidVerifyToken()
             if not user.verify_email(token.email, now) or not uow.action_tokens.use(

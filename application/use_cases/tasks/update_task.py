@@ -31,7 +31,7 @@ class UpdateTask:
     def execute(self, command: UpdateTaskCommand) -> Task:
         with self._uow as uow:
             task = ensure_task_visible(
-                command.actor, uow.tasks.get(command.actor.id, command.task_id)
+                command.actor, uow.tasks.get_for_update(command.actor.id, command.task_id)
             )
             if not isinstance(command.title, Unset):
                 task.title = validate_task_title(command.title)

@@ -28,6 +28,10 @@ class MemoryPostRepository:
         post = tables.posts.get(post_id)
         return None if post is None else _authored(tables, post)
 
+    def get_for_update(self, post_id: uuid.UUID) -> AuthoredPost | None:
+        # The unit of work holds the store's lock: every row is as locked as it can be.
+        return self.get(post_id)
+
     def update(self, post: Post) -> None:
         replace_row(self._tables(), "posts", post.id, post)
 

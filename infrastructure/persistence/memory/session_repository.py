@@ -2,6 +2,7 @@
 
 import copy
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from application.ports.repositories import RefreshTokenRecord
@@ -21,6 +22,10 @@ class MemorySessionRepository:
     def get(self, session_id: uuid.UUID) -> AuthSession | None:
         return copy_of(self._tables().sessions.get(session_id))
 
+    def get_for_update(self, session_id: uuid.UUID) -> AuthSession | None:
+        # The unit of work holds the store's lock: every row is as locked as it can be.
+        return self.get(session_id)
+
     def get_with_user(self, session_id: uuid.UUID) -> tuple[AuthSession, User] | None:
         tables = self._tables()
         session = copy_of(tables.sessions.get(session_id))
@@ -29,6 +34,9 @@ class MemorySessionRepository:
         return None if session is None or user is None else (session, user)
 
     def update(self, session: AuthSession) -> None:
+        stored = self._tables().sessions.get(session.id)
+        if stored is not None and stored.revoked_at is not None:
+            session = replace(session, revoked_at=stored.revoked_at)
         replace_row(self._tables(), "sessions", session.id, session)
 
     def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None:

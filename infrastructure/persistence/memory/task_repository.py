@@ -20,6 +20,10 @@ class MemoryTaskRepository:
     def get(self, owner_id: uuid.UUID, task_id: uuid.UUID) -> Task | None:
         return copy_of(self._owned(owner_id, task_id))
 
+    def get_for_update(self, owner_id: uuid.UUID, task_id: uuid.UUID) -> Task | None:
+        # The unit of work holds the store's lock: every row is as locked as it can be.
+        return self.get(owner_id, task_id)
+
     def update(self, task: Task) -> None:
         # Like UPDATE ... WHERE id = :id AND owner_id = :owner: a task of someone else is left alone.
         if self._owned(task.owner_id, task.id) is not None:

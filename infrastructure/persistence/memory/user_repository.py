@@ -3,6 +3,7 @@
 import copy
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 
 from application.pagination import PageKey
 from application.ports.repositories import UserFilter
@@ -29,15 +30,22 @@ class MemoryUserRepository:
 
     def update(self, user: User) -> None:
         tables = self._tables()
-        if user.id in tables.users:
-            _ensure_unique(tables, user)
-        replace_row(tables, "users", user.id, user)
+        stored = tables.users.get(user.id)
+        if stored is None:
+            return
+        _ensure_unique(tables, user)
+        token_version = max(stored.token_version, user.token_version)
+        replace_row(tables, "users", user.id, replace(user, token_version=token_version))
 
     def delete(self, user_id: uuid.UUID) -> None:
         delete(self._tables(), "users", user_id)
 
     def get(self, user_id: uuid.UUID) -> User | None:
         return copy_of(self._tables().users.get(user_id))
+
+    def get_for_update(self, user_id: uuid.UUID) -> User | None:
+        # The unit of work holds the store's lock: every row is as locked as it can be.
+        return self.get(user_id)
 
     def get_by_username(self, username: str) -> User | None:
         key = username_key(username)

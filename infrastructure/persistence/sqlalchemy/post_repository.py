@@ -15,6 +15,7 @@ from infrastructure.persistence.sqlalchemy.queries import (
     ConnectionAccess,
     contains_literal,
     folded,
+    locked,
     newest_first,
     write,
 )
@@ -33,6 +34,11 @@ class SqlAlchemyPostRepository:
 
     def get(self, post_id: uuid.UUID) -> AuthoredPost | None:
         statement = AUTHORED_POSTS.where(posts.c.id == post_id)
+        row = self._connection().execute(statement).mappings().first()
+        return None if row is None else _authored(row)
+
+    def get_for_update(self, post_id: uuid.UUID) -> AuthoredPost | None:
+        statement = locked(AUTHORED_POSTS.where(posts.c.id == post_id), posts)
         row = self._connection().execute(statement).mappings().first()
         return None if row is None else _authored(row)
 

@@ -81,6 +81,27 @@ def stamp(
     return connection.execute(statement).rowcount
 
 
+def locked(statement: SelectT, *tables: sa.Table) -> SelectT:
+    """The statement, locking the rows it reads from `tables` until the transaction ends.
+
+    PostgreSQL: FOR NO KEY UPDATE, the lock an UPDATE that keeps the key takes, so concurrent
+    writers of the row wait while rows that merely reference it (a new task, a new session) can
+    still be inserted. SQLite renders nothing: its writing transactions hold the database's
+    write lock from their first statement (BEGIN IMMEDIATE), which already keeps them apart.
+    """
+    return statement.with_for_update(of=list(tables) or None, key_share=True)
+
+
+def never_lower(column: sa.Column[int], value: int) -> sa.ColumnElement[int]:
+    """`value`, unless the stored one is already higher (a counter that only moves forward)."""
+    return sa.case((column > value, column), else_=sa.literal(value, column.type))
+
+
+def keep_first(column: sa.Column[datetime], value: datetime | None) -> sa.ColumnElement[Any]:
+    """The stored instant if one is set, else `value` (a revocation, once made, stays)."""
+    return sa.func.coalesce(column, sa.literal(value, column.type))
+
+
 def write(connection: Connection, statement: sa.Executable) -> None:
     """Run a write that a constraint may refuse (the IntegrityError goes to the caller).
 

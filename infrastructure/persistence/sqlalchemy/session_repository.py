@@ -16,6 +16,8 @@ from infrastructure.persistence.sqlalchemy.mapping import (
 )
 from infrastructure.persistence.sqlalchemy.queries import (
     ConnectionAccess,
+    keep_first,
+    locked,
     newest_first,
     stamp,
     write,
@@ -44,17 +46,21 @@ class SqlAlchemySessionRepository:
         row = self._connection().execute(statement).mappings().first()
         return None if row is None else session_from_row(row)
 
+    def get_for_update(self, session_id: uuid.UUID) -> AuthSession | None:
+        statement = locked(sa.select(auth_sessions).where(auth_sessions.c.id == session_id))
+        row = self._connection().execute(statement).mappings().first()
+        return None if row is None else session_from_row(row)
+
     def get_with_user(self, session_id: uuid.UUID) -> tuple[AuthSession, User] | None:
         parameters = {"session_id": session_id}
         row = self._connection().execute(SESSION_WITH_USER, parameters).mappings().first()
         return None if row is None else (session_from_row(row), user_from_row(row))
 
     def update(self, session: AuthSession) -> None:
-        statement = (
-            sa.update(auth_sessions)
-            .where(auth_sessions.c.id == session.id)
-            .values(session_values(session))
-        )
+        values = session_values(session) | {
+            "revoked_at": keep_first(auth_sessions.c.revoked_at, session.revoked_at)
+        }
+        statement = sa.update(auth_sessions).where(auth_sessions.c.id == session.id).values(values)
         write(self._connection(), statement)
 
     def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None:

@@ -14,6 +14,7 @@ from infrastructure.persistence.sqlalchemy.queries import (
     ConnectionAccess,
     contains_literal,
     folded,
+    locked,
     newest_first,
     write,
 )
@@ -29,6 +30,11 @@ class SqlAlchemyTaskRepository:
 
     def get(self, owner_id: uuid.UUID, task_id: uuid.UUID) -> Task | None:
         statement = sa.select(*TASK_COLUMNS).where(_owned(owner_id, task_id))
+        row = self._connection().execute(statement).first()
+        return None if row is None else task_from_row(row)
+
+    def get_for_update(self, owner_id: uuid.UUID, task_id: uuid.UUID) -> Task | None:
+        statement = locked(sa.select(*TASK_COLUMNS).where(_owned(owner_id, task_id)))
         row = self._connection().execute(statement).first()
         return None if row is None else task_from_row(row)
 

@@ -16,6 +16,8 @@ from infrastructure.persistence.sqlalchemy.queries import (
     ConnectionAccess,
     contains_literal,
     folded,
+    locked,
+    never_lower,
     newest_first,
     write,
 )
@@ -30,7 +32,10 @@ class SqlAlchemyUserRepository:
         _write(self._connection(), sa.insert(users).values(user_values(user)))
 
     def update(self, user: User) -> None:
-        statement = sa.update(users).where(users.c.id == user.id).values(user_values(user))
+        values = user_values(user) | {
+            "token_version": never_lower(users.c.token_version, user.token_version)
+        }
+        statement = sa.update(users).where(users.c.id == user.id).values(values)
         _write(self._connection(), statement)
 
     def delete(self, user_id: uuid.UUID) -> None:
@@ -39,6 +44,9 @@ class SqlAlchemyUserRepository:
 
     def get(self, user_id: uuid.UUID) -> User | None:
         return self._one(users.c.id == user_id)
+
+    def get_for_update(self, user_id: uuid.UUID) -> User | None:
+        return self._one(users.c.id == user_id, for_update=True)
 
     def get_by_username(self, username: str) -> User | None:
         return self._one(users.c.username_key == username_key(username))
@@ -49,9 +57,11 @@ class SqlAlchemyUserRepository:
     def count_active_admins(self) -> int:
         # Lock the rows themselves (PostgreSQL refuses FOR UPDATE with an aggregate): a
         # concurrent demotion waits for this unit of work, then counts what it left.
+        # In id order, so that two transactions lock them in the same order and never deadlock.
         statement = (
             sa.select(users.c.id)
             .where(users.c.role == Role.ADMIN.value, users.c.is_active.is_(True))
+            .order_by(users.c.id)
             .with_for_update()
         )
         return len(self._connection().execute(statement).all())
@@ -62,8 +72,11 @@ class SqlAlchemyUserRepository:
         rows = self._connection().execute(statement).mappings()
         return [user_from_row(row) for row in rows]
 
-    def _one(self, condition: sa.ColumnElement[bool]) -> User | None:
-        row = self._connection().execute(sa.select(users).where(condition)).mappings().first()
+    def _one(self, condition: sa.ColumnElement[bool], *, for_update: bool = False) -> User | None:
+        statement = sa.select(users).where(condition)
+        if for_update:
+            statement = locked(statement)
+        row = self._connection().execute(statement).mappings().first()
         return None if row is None else user_from_row(row)
 
 
