@@ -256,9 +256,9 @@ class Container(containers.DeclarativeContainer):
         audit_trail,
     )
     deactivate_account = providers.Factory(
-        DeactivateAccount, uow, password_hasher, clock, audit_trail
+        DeactivateAccount, uow, password_hasher, throttle, clock, audit_trail
     )
-    delete_account = providers.Factory(DeleteAccount, uow, password_hasher, audit_trail)
+    delete_account = providers.Factory(DeleteAccount, uow, password_hasher, throttle, audit_trail)
     list_users = providers.Factory(ListUsers, uow)
     get_user = providers.Factory(GetUser, uow)
 

@@ -136,3 +136,33 @@ def test_a_crlf_in_a_login_name_stays_one_escaped_log_line(
         line = formatter.format(record)
         assert "\n" not in line
         assert "\r" not in line
+
+
+def test_a_lockout_is_stored_once_and_an_unknown_name_not_at_all(
+    api: Api, admin_token: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="tessera.audit")
+    typed_in_the_wrong_field = "my secret passphrase 42"
+    for _ in range(5):
+        api.client.post(
+            "/auth/login", json={"username": typed_in_the_wrong_field, "password": "whatever 1"}
+        )
+    for _ in range(20):
+        refused = api.client.post(
+            "/auth/login", json={"username": typed_in_the_wrong_field, "password": "whatever 2"}
+        )
+        assert refused.status_code == 429
+    failed = events(api, admin_token, "?event_type=login_failed")
+    assert len(failed) == 5
+    assert all(event["details"] == {} for event in failed)
+    throttled = events(api, admin_token, "?event_type=login_throttled")
+    assert len(throttled) == 1
+    assert throttled[0]["details"] == {"limit": "account", "attempts": 5, "window_seconds": 900}
+    logged = [
+        r for r in caplog.records if getattr(r, "audit", {}).get("event_type") == "login_throttled"
+    ]
+    assert len(logged) == 20  # every refusal is still a log line
+    assert (
+        typed_in_the_wrong_field
+        not in api.client.get("/admin/audit-events?limit=100", headers=bearer(admin_token)).text
+    )

@@ -1,8 +1,21 @@
 """RESET / VERIFY 34-40 and the recovery rows of the /auth table, through HTTP and the outbox."""
 
+import json
+import threading
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any, Self
+
+import anyio
+import httpx
+import pytest
+from dependency_injector import providers
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import STRONG_PASSWORD, Api, bearer
+from infrastructure.container import build_container
+from infrastructure.persistence.memory import MemoryDatabase, MemoryUnitOfWork
+from interfaces.http.app import create_app
+from tests.api.conftest import STRONG_PASSWORD, Api, bearer, make_settings
 from tests.unit.fakes import RecordingEmailSender
 
 NEW_PASSWORD = "a brand new passphrase 7"
@@ -138,3 +151,103 @@ def test_password_change_sends_a_notice(api: Api, emails: RecordingEmailSender) 
     )
     assert emails.sent[-1].subject == "Your password was changed"
     assert NEW_PASSWORD not in emails.sent[-1].body
+
+
+WAIT_SECONDS = 5.0  # a bound on synchronisation only, reached only when the order is wrong
+
+
+class CountingUnitOfWork(MemoryUnitOfWork):
+    entered = 0  # by every unit of work of the test's app
+
+    def __enter__(self) -> Self:
+        CountingUnitOfWork.entered += 1
+        return super().__enter__()
+
+
+class AnswerWatchingSender(RecordingEmailSender):
+    """Holds each message until the answer is out (or the wait runs out), noting which it was."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered = threading.Event()
+        self.sent_after_the_answer: list[bool] = []
+
+    def send(self, message: Any) -> None:
+        self.sent_after_the_answer.append(self.answered.wait(WAIT_SECONDS))
+        super().send(message)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("email", ["alice@example.com", "nobody@example.com"])
+async def test_forgot_password_answers_before_any_work_on_the_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, email: str
+) -> None:
+    container = build_container(make_settings(tmp_path, database_url="memory://"))
+    sender = AnswerWatchingSender()
+    sender.answered.set()
+    container.email_sender.override(providers.Object(sender))
+    database = MemoryDatabase()
+    container.uow.override(providers.Factory(CountingUnitOfWork, database))
+    app = create_app(container)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://tessera"
+    ) as client:
+        body = {"username": "alice", "email": "alice@example.com", "password": STRONG_PASSWORD}
+        assert (await client.post("/auth/register", json=body)).status_code == 201
+    sender.answered.clear()
+    sender.sent.clear()
+    sender.sent_after_the_answer.clear()
+    monkeypatch.setattr(CountingUnitOfWork, "entered", 0)
+
+    # Driven by hand: an HTTP client would only return once the app has finished, work and all.
+    request = json.dumps({"email": email}).encode()
+    answer: list[MutableMapping[str, Any]] = []
+    at_the_answer: dict[str, object] = {}
+    answered = anyio.Event()
+
+    async def receive() -> dict[str, Any]:
+        if not answer:
+            return {"type": "http.request", "body": request, "more_body": False}
+        await answered.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        answer.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            at_the_answer.update(units_of_work=CountingUnitOfWork.entered, sent=len(sender.sent))
+            sender.answered.set()
+            answered.set()
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/auth/forgot-password",
+        "raw_path": b"/auth/forgot-password",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"tessera"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(request)).encode()),
+        ],
+        "client": ("203.0.113.5", 40000),
+        "server": ("tessera", 80),
+    }
+    with anyio.fail_after(2 * WAIT_SECONDS):
+        await app(scope, receive, send)
+
+    assert answer[0]["status"] == 202
+    # Nothing was read or written before the answer, for a registered address or not.
+    assert at_the_answer == {"units_of_work": 0, "sent": 0}
+    registered = email == "alice@example.com"
+    assert sender.sent_after_the_answer == ([True] if registered else [])
+    assert CountingUnitOfWork.entered >= 1  # the work did run, after the answer
+    assert [message.to for message in sender.sent] == ([email] if registered else [])
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

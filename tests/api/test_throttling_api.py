@@ -121,3 +121,32 @@ def test_two_app_instances_share_the_count_through_redis(tmp_path: Path) -> None
             assert attempt(client, name, WRONG) == 401
         assert attempt(first, name, STRONG_PASSWORD) == 429
         assert attempt(second, name, STRONG_PASSWORD) == 429
+
+
+def test_a_trailing_space_answers_alike_for_known_and_unknown_names(api: Api) -> None:
+    """The lookup reads "alice " as no account: its throttle key must not be "alice" either."""
+    api.register()
+    for name in ("alice", "ghost"):
+        for _ in range(5):
+            assert attempt(api.client, name, WRONG) == 401
+        assert attempt(api.client, name, WRONG) == 429
+    assert attempt(api.client, "alice ", WRONG) == 401
+    assert attempt(api.client, "ghost ", WRONG) == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("PATCH", "/users/me/deactivate"), ("DELETE", "/users/me")]
+)
+def test_wrong_passwords_to_close_an_account_are_throttled(
+    api: Api, method: str, path: str
+) -> None:
+    token = api.registered_token()
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(5):
+        wrong = api.client.request(method, path, headers=headers, json={"password": WRONG})
+        assert wrong.status_code == 400
+    locked = api.client.request(method, path, headers=headers, json={"password": STRONG_PASSWORD})
+    assert (locked.status_code, locked.json()["code"]) == (429, "too_many_attempts")
+    assert int(locked.headers["retry-after"]) > 0
+    assert api.client.get("/users/me", headers=headers).status_code == 200  # nothing was closed
+    assert attempt(api.client, "alice", STRONG_PASSWORD) == 429  # one count per account

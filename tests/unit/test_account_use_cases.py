@@ -74,7 +74,9 @@ class TestDeactivateAndDelete:
     def test_deactivation_needs_the_password_and_revokes_sessions(self, world: World) -> None:
         user = register(world)
         session = log_in(world).session
-        use_case = DeactivateAccount(world.uow(), world.hasher, world.clock, world.audit)
+        use_case = DeactivateAccount(
+            world.uow(), world.hasher, world.throttle, world.clock, world.audit
+        )
         with pytest.raises(InvalidCurrentPassword):
             use_case.execute(DeactivateAccountCommand(user.id, "not my password at all"))
         assert stored(world, user).is_active
@@ -90,15 +92,15 @@ class TestDeactivateAndDelete:
     def test_the_last_admin_can_neither_deactivate_nor_delete(self, world: World) -> None:
         admin = create_admin(world)
         with pytest.raises(LastAdmin):
-            DeactivateAccount(world.uow(), world.hasher, world.clock, world.audit).execute(
-                DeactivateAccountCommand(admin.id, STRONG_PASSWORD)
-            )
+            DeactivateAccount(
+                world.uow(), world.hasher, world.throttle, world.clock, world.audit
+            ).execute(DeactivateAccountCommand(admin.id, STRONG_PASSWORD))
         with pytest.raises(LastAdmin):
-            DeleteAccount(world.uow(), world.hasher, world.audit).execute(
+            DeleteAccount(world.uow(), world.hasher, world.throttle, world.audit).execute(
                 DeleteAccountCommand(admin.id, STRONG_PASSWORD)
             )
         create_admin(world, "second")
-        DeleteAccount(world.uow(), world.hasher, world.audit).execute(
+        DeleteAccount(world.uow(), world.hasher, world.throttle, world.audit).execute(
             DeleteAccountCommand(admin.id, STRONG_PASSWORD)
         )
         with world.uow() as uow:
@@ -107,7 +109,7 @@ class TestDeactivateAndDelete:
     def test_deletion_removes_the_user_and_their_sessions(self, world: World) -> None:
         user = register(world)
         session = log_in(world).session
-        use_case = DeleteAccount(world.uow(), world.hasher, world.audit)
+        use_case = DeleteAccount(world.uow(), world.hasher, world.throttle, world.audit)
         with pytest.raises(InvalidCurrentPassword):
             use_case.execute(DeleteAccountCommand(user.id, "not my password at all"))
         use_case.execute(DeleteAccountCommand(user.id, STRONG_PASSWORD))

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Self
 
 import pytest
 
@@ -6,6 +7,7 @@ from application.errors import (
     InvalidResetToken,
     InvalidVerifyToken,
     PasswordPolicyViolation,
+    StorageUnavailable,
     TooManyAttempts,
 )
 from application.use_cases.account.update_profile import UpdateProfile, UpdateProfileCommand
@@ -17,16 +19,37 @@ from application.use_cases.recovery.verify_email import (
     VerifyEmailCommand,
 )
 from domain.users import User
+from infrastructure.persistence.memory.database import MemoryDatabase
+from infrastructure.persistence.memory.unit_of_work import MemoryUnitOfWork
 from tests.unit.builders import log_in, register, stored
 from tests.unit.conftest import BASE_URL, STRONG_PASSWORD, World
 
 NEW_PASSWORD = "a brand new passphrase 7"
 
 
+def forgot_password(world: World, uow: MemoryUnitOfWork | None = None) -> ForgotPassword:
+    return ForgotPassword(
+        uow or world.uow(), world.clock, world.throttle, world.templates, world.emails, world.audit
+    )
+
+
 def forgot(world: World, email: str) -> None:
-    ForgotPassword(
-        world.uow(), world.clock, world.throttle, world.templates, world.emails, world.audit
-    ).execute(ForgotPasswordCommand(email))
+    """The request, then the work it leaves for after the answer."""
+    send_link = forgot_password(world).execute(ForgotPasswordCommand(email))
+    send_link()
+
+
+class CountingUnitOfWork(MemoryUnitOfWork):
+    def __init__(self, database: MemoryDatabase, fail_with: Exception | None = None) -> None:
+        super().__init__(database)
+        self.entered = 0
+        self.fail_with = fail_with
+
+    def __enter__(self) -> Self:
+        self.entered += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+        return super().__enter__()
 
 
 def reset(world: World, token: str, password: str = NEW_PASSWORD) -> None:
@@ -115,6 +138,36 @@ class TestPasswordReset:
         forgot(world, "alice@example.com")
         reset(world, world.emails.last_token())
         assert log_in(world, password=NEW_PASSWORD).user.username == "alice"
+
+    @pytest.mark.parametrize("email", ["alice@example.com", "nobody@example.com"])
+    def test_the_answer_touches_no_data_whether_or_not_the_address_is_registered(
+        self, world: World, email: str
+    ) -> None:
+        register(world)
+        world.emails.sent.clear()
+        world.security_log.events.clear()
+        uow = CountingUnitOfWork(world.database)
+
+        send_link = forgot_password(world, uow).execute(ForgotPasswordCommand(email))
+
+        # The same path for both, up to the answer: nothing read, written, sent or audited.
+        assert (uow.entered, world.emails.sent, world.security_log.events) == (0, [], [])
+        send_link()
+        assert uow.entered == 1
+        sent = [message.to for message in world.emails.sent]
+        assert sent == ([email] if email == "alice@example.com" else [])
+
+    def test_a_failure_after_the_answer_is_logged_without_the_token(
+        self, world: World, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        register(world)
+        uow = CountingUnitOfWork(world.database, fail_with=StorageUnavailable())
+        send_link = forgot_password(world, uow).execute(ForgotPasswordCommand("alice@example.com"))
+
+        send_link()  # nobody is waiting for it to raise
+
+        assert "reset link not sent" in caplog.text
+        assert "password_reset_requested" not in world.security_log.types()
 
     def test_forgot_password_is_throttled_per_address(self, world: World) -> None:
         register(world)

@@ -13,7 +13,7 @@ from application.ports.password_policy import PasswordPolicy
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.account.password_check import load_after_password_check
 from application.use_cases.auth.session_tokens import IssuedTokens, SessionStarter
-from application.use_cases.auth.throttling import Throttle, account_key
+from application.use_cases.auth.throttling import Throttle
 from domain.action_tokens import ActionPurpose
 from domain.passwords import normalize_password
 
@@ -58,16 +58,9 @@ class ChangePassword:
         self._audit = audit
 
     def execute(self, command: ChangePasswordCommand) -> IssuedTokens:
-        # Wrong current passwords count like failed logins: a stolen access token is no oracle.
-        account = account_key(command.user_id, "")
-        self._throttle.before_attempt(account, None)
-        try:
-            user = load_after_password_check(
-                self._uow, self._hasher, command.user_id, command.current_password
-            )
-        except InvalidCurrentPassword:
-            self._throttle.failed(account)
-            raise
+        user = load_after_password_check(
+            self._uow, self._hasher, self._throttle, command.user_id, command.current_password
+        )
         new_password = normalize_password(command.new_password)
         if new_password == normalize_password(command.current_password):
             raise PasswordPolicyViolation(

@@ -7,6 +7,7 @@ from application.ports.clock import Clock
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.account.password_check import load_after_password_check
+from application.use_cases.auth.throttling import Throttle
 from domain.errors import UserNotFound
 from domain.users import ensure_an_admin_remains
 
@@ -20,20 +21,28 @@ class DeactivateAccountCommand:
 class DeactivateAccount:
     """The caller closes their own account; an admin can reopen it.
 
-    Rules: the password must be right; the last active admin cannot leave; every token stops
+    Rules: the password must be right (wrong ones count like failed logins); the last active admin cannot leave; every token stops
     working.
     """
 
     def __init__(
-        self, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock, audit: AuditTrail
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        throttle: Throttle,
+        clock: Clock,
+        audit: AuditTrail,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
+        self._throttle = throttle
         self._clock = clock
         self._audit = audit
 
     def execute(self, command: DeactivateAccountCommand) -> None:
-        load_after_password_check(self._uow, self._hasher, command.user_id, command.password)
+        load_after_password_check(
+            self._uow, self._hasher, self._throttle, command.user_id, command.password
+        )
         now = self._clock.now()
         with self._uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.

@@ -6,6 +6,7 @@ from application.ports.audit import AuditEventType
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.account.password_check import load_after_password_check
+from application.use_cases.auth.throttling import Throttle
 from domain.errors import UserNotFound
 from domain.users import ensure_an_admin_remains
 
@@ -19,16 +20,21 @@ class DeleteAccountCommand:
 class DeleteAccount:
     """The caller deletes their account and everything they own (sessions, tasks, posts).
 
-    Rules: the password must be right; the last active admin cannot leave.
+    Rules: the password must be right (wrong ones count like failed logins); the last active admin cannot leave.
     """
 
-    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, audit: AuditTrail) -> None:
+    def __init__(
+        self, uow: UnitOfWork, hasher: PasswordHasher, throttle: Throttle, audit: AuditTrail
+    ) -> None:
         self._uow = uow
         self._hasher = hasher
+        self._throttle = throttle
         self._audit = audit
 
     def execute(self, command: DeleteAccountCommand) -> None:
-        load_after_password_check(self._uow, self._hasher, command.user_id, command.password)
+        load_after_password_check(
+            self._uow, self._hasher, self._throttle, command.user_id, command.password
+        )
         with self._uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.
             active_admins = uow.users.count_active_admins()

@@ -5,19 +5,27 @@ import uuid
 from application.errors import InvalidCurrentPassword
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.auth.throttling import Throttle, account_key
 from domain.errors import UserNotFound
 from domain.passwords import normalize_password
 from domain.users import User
 
 
 def load_after_password_check(
-    uow: UnitOfWork, hasher: PasswordHasher, user_id: uuid.UUID, password: str
+    uow: UnitOfWork, hasher: PasswordHasher, throttle: Throttle, user_id: uuid.UUID, password: str
 ) -> User:
-    """Load the user and verify `password`, outside any transaction (hashing is slow)."""
-    with uow:
+    """Load the user and verify `password`, outside any transaction (hashing is slow).
+
+    Wrong passwords count like failed logins, against the same account: a stolen access token is
+    no password oracle, and no way to make the server hash without limit.
+    """
+    account = account_key(user_id, "")
+    throttle.before_attempt(account, None)
+    with uow.read_only():
         user = uow.users.get(user_id)
     if user is None:
         raise UserNotFound()
     if not hasher.verify(user.password_hash, normalize_password(password)):
         raise InvalidCurrentPassword()
+    throttle.succeeded(account)
     return user

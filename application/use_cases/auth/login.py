@@ -5,15 +5,14 @@ from application.errors import (
     AccountInactive,
     EmailNotVerified,
     InvalidCredentials,
-    TooManyAttempts,
 )
 from application.ports.audit import AuditEventType
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.auth.session_tokens import IssuedTokens, SessionStarter
-from application.use_cases.auth.throttling import Throttle, account_key
+from application.use_cases.auth.throttling import LoginLocked, Throttle, account_key
 from domain.passwords import normalize_password
-from domain.users import User
+from domain.users import User, username_key
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,8 @@ class Login:
     Rules: an unknown account and a wrong password fail the same way and take the same time (a dummy
     hash is verified); inactive and unverified accounts are told so only after a correct password; a
     hash made with old parameters is upgraded on success, never on failure. Too many failures for one
-    account, or attempts from one IP, are refused (429) before any password is checked, and a
-    success clears the account's failures.
+    account, or attempts from one IP, are refused (429) before any password is checked: each attempt
+    is counted before its check, and a success clears the account's count.
     """
 
     def __init__(
@@ -56,19 +55,24 @@ class Login:
         # The slow verify runs outside any transaction, so no connection is held while hashing.
         with self._uow.read_only() as uow:
             user = _find_by_login(uow, command.login)
-        account = account_key(user.id if user else None, command.login)
         user_id = user.id if user else None
+        account = account_key(user_id, lookup_form(command.login))
         try:
             self._throttle.before_attempt(account, command.ip)
-        except TooManyAttempts:
-            self._audit.record(AuditEventType.LOGIN_THROTTLED, user_id=user_id)
+        except LoginLocked as locked:
+            # Stored once per lock: anyone can repeat a refused attempt, and each is a log line.
+            self._audit.record(
+                AuditEventType.LOGIN_THROTTLED,
+                user_id=user_id,
+                details=locked.details,
+                store=locked.first_in_window,
+            )
             raise
         if user is None or not self._hasher.verify(user.password_hash, password):
             if user is None:
                 self._hasher.verify(self._hasher.dummy_hash, password)
-            self._throttle.failed(account)
-            details = {} if user else {"login": command.login[:64]}
-            self._audit.record(AuditEventType.LOGIN_FAILED, user_id=user_id, details=details)
+            # Nothing of an unknown name is kept: it is often a password typed in the wrong field.
+            self._audit.record(AuditEventType.LOGIN_FAILED, user_id=user_id)
             raise InvalidCredentials()
         self._throttle.succeeded(account)
         if not user.is_active:
@@ -103,8 +107,15 @@ class Login:
         return issued
 
 
+def lookup_form(login: str) -> str:
+    """The login as the lookup reads it: an email trimmed and lowercased, a username by its key.
+
+    Usernames cannot contain "@", so the form of the name says which one it is.
+    """
+    return login.strip().lower() if "@" in login else username_key(login)
+
+
 def _find_by_login(uow: UnitOfWork, login: str) -> User | None:
-    # Usernames cannot contain "@", so the form of the name says which one it is.
     if "@" in login:
-        return uow.users.get_by_email(login.strip().lower())
+        return uow.users.get_by_email(lookup_form(login))
     return uow.users.get_by_username(login)

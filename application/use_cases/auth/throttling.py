@@ -1,6 +1,5 @@
 """How logins and other guessable actions are throttled; the counting itself is an adapter's."""
 
-import contextlib
 from dataclasses import dataclass
 
 from application.errors import TooManyAttempts
@@ -20,8 +19,31 @@ class ThrottlePolicy:
 
 
 def account_key(user_id: object | None, login_name: str) -> str:
-    """One key per account whatever name it is called by; unknown names are counted as given."""
-    return f"user:{user_id}" if user_id is not None else f"name:{login_name.strip().lower()}"
+    """One key per account whatever name it is called by.
+
+    An unknown name is counted in the form the lookup read it in (see `login.lookup_form`): a
+    form that names no account must be a key of its own, or a lock would tell which names exist.
+    """
+    return f"user:{user_id}" if user_id is not None else f"name:{login_name}"
+
+
+class LoginLocked(TooManyAttempts):
+    """A login or password check refused by its IP's or its account's limit.
+
+    `first_in_window` is True for the first refusal of that key in the limit's window: the one
+    worth storing in the audit trail (the others are logged only, since anyone can send them).
+    """
+
+    def __init__(
+        self, retry_after_seconds: int, *, limit: str, locked_by: RateLimit, first_in_window: bool
+    ) -> None:
+        super().__init__(retry_after_seconds)
+        self.details = {
+            "limit": limit,
+            "attempts": locked_by.amount,
+            "window_seconds": locked_by.window_seconds,
+        }
+        self.first_in_window = first_in_window
 
 
 class Throttle:
@@ -32,18 +54,36 @@ class Throttle:
         self._policy = policy
 
     def before_attempt(self, account: str, ip: str | None) -> None:
-        """Raise TooManyAttempts when this IP or this account may not try now."""
-        if ip is not None:
-            self._limiter.hit(self._policy.login_attempts_per_ip, f"login-ip:{ip}")
-        self._limiter.check(self._policy.account_failures, account)
+        """Reserve one attempt for this IP and this account, or raise LoginLocked.
 
-    def failed(self, account: str) -> None:
-        # Already locked: the failure needs no further counting.
-        with contextlib.suppress(TooManyAttempts):
-            self._limiter.hit(self._policy.account_failures, account)
+        Call it before checking the password. The reservation is atomic in the limiter, so
+        concurrent attempts cannot all pass a count that none of them has raised yet; it counts
+        as a failure until `succeeded` clears the account's count.
+        """
+        if ip is not None:
+            self._reserve("ip", self._policy.login_attempts_per_ip, f"login-ip:{ip}")
+        self._reserve("account", self._policy.account_failures, account)
 
     def succeeded(self, account: str) -> None:
         self._limiter.clear(self._policy.account_failures, account)
+        # A lock after this success is a new one, worth its own audit row.
+        self._limiter.clear(_once_per(self._policy.account_failures), f"locked:{account}")
+
+    def _reserve(self, limit_name: str, limit: RateLimit, key: str) -> None:
+        try:
+            self._limiter.hit(limit, key)
+        except TooManyAttempts as refused:
+            try:
+                self._limiter.hit(_once_per(limit), f"locked:{key}")
+                first_in_window = True
+            except TooManyAttempts:
+                first_in_window = False
+            raise LoginLocked(
+                refused.retry_after_seconds,
+                limit=limit_name,
+                locked_by=limit,
+                first_in_window=first_in_window,
+            ) from None
 
     def password_reset_requested(self, email: str, ip: str | None) -> None:
         if ip is not None:
@@ -56,3 +96,7 @@ class Throttle:
 
     def verification_email(self, user_id: object) -> None:
         self._limiter.hit(self._policy.verification_emails_per_user, f"verify-user:{user_id}")
+
+
+def _once_per(limit: RateLimit) -> RateLimit:
+    return RateLimit(1, limit.window_seconds)

@@ -1,7 +1,11 @@
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from application.audit import AuditTrail
 from application.emails import EmailTemplates
+from application.errors import StorageUnavailable
 from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.email import EmailSender
@@ -10,6 +14,8 @@ from application.request_context import current_request
 from application.secret_tokens import hash_secret_token, new_secret_token
 from application.use_cases.auth.throttling import Throttle
 from domain.action_tokens import ActionPurpose, ActionToken
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -20,8 +26,13 @@ class ForgotPasswordCommand:
 class ForgotPassword:
     """Email a single-use reset link to the address, if it belongs to an account.
 
-    Rules: the answer is the same whether or not the address is registered (the caller learns
-    nothing); asking changes nothing until the link is used; a newer link voids older ones.
+    Rules: the answer is the same, in the same time, whether or not the address is registered
+    (the caller learns nothing); asking changes nothing until the link is used; a newer link voids
+    older ones.
+
+    `execute` does only what must decide the answer (the throttle's 429), the same for every
+    address, and returns the rest, which the caller runs after answering: looking the address up,
+    storing the token, queueing the email.
     """
 
     def __init__(
@@ -40,9 +51,22 @@ class ForgotPassword:
         self._sender = sender
         self._audit = audit
 
-    def execute(self, command: ForgotPasswordCommand) -> None:
+    def execute(self, command: ForgotPasswordCommand) -> Callable[[], None]:
+        """Raise TooManyAttempts, or return the work to run once the caller has answered."""
         email = command.email.strip().lower()
         self._throttle.password_reset_requested(email, current_request().ip)
+        return partial(self._send_link, email)
+
+    def _send_link(self, email: str) -> None:
+        # Nobody waits for this any more: a failure is logged here, never raised.
+        try:
+            self._issue_and_send(email)
+        except StorageUnavailable:
+            logger.warning("reset link not sent: database unavailable")
+        except Exception:
+            logger.exception("reset link not sent")
+
+    def _issue_and_send(self, email: str) -> None:
         now = self._clock.now()
         token = new_secret_token()
         with self._uow as uow:

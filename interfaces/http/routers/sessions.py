@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, BackgroundTasks, Depends, status
 from starlette.concurrency import run_in_threadpool
 
 from application.use_cases.auth.logout import Logout, LogoutCommand, LogoutEverywhere
@@ -95,8 +95,11 @@ async def revoke_session(
 async def forgot_password(
     body: ForgotPasswordRequest,
     forgot: Annotated[ForgotPassword, Depends(use_case(lambda c: c.forgot_password()))],
+    after_answering: BackgroundTasks,
 ) -> Accepted:
-    await run_in_threadpool(forgot.execute, ForgotPasswordCommand(body.email))
+    send_link = await run_in_threadpool(forgot.execute, ForgotPasswordCommand(body.email))
+    # Run once the answer is sent, so a registered address answers as fast as an unknown one.
+    after_answering.add_task(send_link)
     return Accepted(message="If this address belongs to an account, a reset link is on its way.")
 
 

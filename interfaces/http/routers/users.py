@@ -49,7 +49,7 @@ async def update_me(
     return UserPrivate.of(updated)
 
 
-@router.patch("/me/password", response_model=TokenResponse, responses=errors(400, 422))
+@router.patch("/me/password", response_model=TokenResponse, responses=errors(400, 422, 429))
 async def change_my_password(
     body: ChangePasswordRequest,
     user: CurrentUser,
@@ -69,7 +69,9 @@ async def change_my_password(
 
 
 @router.patch(
-    "/me/deactivate", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 409, 422)
+    "/me/deactivate",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(400, 409, 422, 429),
 )
 async def deactivate_me(
     body: PasswordConfirmation,
@@ -81,7 +83,7 @@ async def deactivate_me(
     await work.run(lambda: deactivate.execute(command))
 
 
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 409, 422))
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 409, 422, 429))
 async def delete_me(
     body: PasswordConfirmation,
     user: CurrentUser,
