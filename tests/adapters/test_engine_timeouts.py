@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import QueuePool
 
 from application.errors import StorageUnavailable
 from infrastructure.persistence.sqlalchemy import SqlAlchemyUnitOfWork
@@ -62,7 +63,9 @@ def test_a_statement_over_the_timeout_is_cancelled_by_the_server_and_reads_as_un
 
 def test_no_free_connection_within_the_pool_timeout_is_storage_unavailable() -> None:
     with postgres_engine(DatabaseTimeouts(pool_seconds=0.2)) as engine, ExitStack() as held:
-        pool_capacity = engine.pool.size() + 10  # SQLAlchemy's default overflow
+        pool = engine.pool
+        assert isinstance(pool, QueuePool)
+        pool_capacity = pool.size() + 10  # SQLAlchemy's default overflow
         for _ in range(pool_capacity):
             held.enter_context(SqlAlchemyUnitOfWork(engine))
         with pytest.raises(StorageUnavailable) as raised:
