@@ -53,6 +53,7 @@ from infrastructure.logging import LoggingSecurityLog
 from infrastructure.persistence.memory.database import MemoryDatabase
 from infrastructure.persistence.memory.unit_of_work import MemoryUnitOfWork
 from infrastructure.persistence.migrator import AlembicMigrator
+from infrastructure.persistence.outage import DatabaseOutageLog
 from infrastructure.persistence.readiness import MemoryReadiness, SqlAlchemyReadiness
 from infrastructure.persistence.sqlalchemy.engine import create_database_engine
 from infrastructure.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -64,8 +65,8 @@ from infrastructure.settings import Settings
 from infrastructure.throttle import memory_rate_limiter, redis_rate_limiter
 
 
-def _engine(url: str) -> Iterator[Engine]:
-    engine = create_database_engine(url)
+def _engine(settings: Settings) -> Iterator[Engine]:
+    engine = create_database_engine(settings.database_url, settings.database_timeouts)
     yield engine
     engine.dispose()
 
@@ -152,17 +153,18 @@ class Container(containers.DeclarativeContainer):
     persistence = providers.Callable(_persistence_kind, settings)
 
     clock = providers.Singleton(SystemClock)
-    engine = providers.Resource(_engine, settings.provided.database_url)
+    engine = providers.Resource(_engine, settings)
+    database_outage_log = providers.Singleton(DatabaseOutageLog)
     memory_database = providers.Singleton(MemoryDatabase)
     uow = providers.Selector(
         persistence,
         memory=providers.Factory(MemoryUnitOfWork, memory_database),
-        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine),
+        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine, database_outage_log),
     )
     readiness = providers.Selector(
         persistence,
         memory=providers.Singleton(MemoryReadiness),
-        sqlalchemy=providers.Singleton(SqlAlchemyReadiness, engine),
+        sqlalchemy=providers.Singleton(SqlAlchemyReadiness, engine, database_outage_log),
     )
     migrator = providers.Factory(AlembicMigrator, settings.provided.database_url)
 

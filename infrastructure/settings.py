@@ -7,6 +7,10 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infrastructure.persistence.sqlalchemy.engine import DatabaseTimeouts
+
+_TIMEOUTS = DatabaseTimeouts()
+
 MIN_SECRET_KEY_BYTES = 32
 DEV_SECRET_FILE = Path(".tessera-secret")
 
@@ -26,6 +30,10 @@ class Settings(BaseSettings):
     session_max_lifetime_days: int = Field(30, ge=1)
 
     database_url: str = "sqlite:///./tessera.db"
+    # PostgreSQL only, the first two; libpq counts a connect timeout of at least 2 s.
+    database_connect_timeout_seconds: int = Field(_TIMEOUTS.connect_seconds, ge=2)
+    database_statement_timeout_seconds: float = Field(_TIMEOUTS.statement_seconds, gt=0)
+    database_pool_timeout_seconds: float = Field(_TIMEOUTS.pool_seconds, gt=0)
     redis_url: str | None = None
     auto_migrate: bool | None = None
     """Unset means: true in development and test, false in production."""
@@ -79,6 +87,14 @@ class Settings(BaseSettings):
     def database_in_process(self) -> bool:
         """SQLite or the memory store: the database is a library call away, not a network hop."""
         return self.uses_memory_database or self.database_url.startswith("sqlite")
+
+    @property
+    def database_timeouts(self) -> DatabaseTimeouts:
+        return DatabaseTimeouts(
+            connect_seconds=self.database_connect_timeout_seconds,
+            statement_seconds=self.database_statement_timeout_seconds,
+            pool_seconds=self.database_pool_timeout_seconds,
+        )
 
     @property
     def cors_origin_list(self) -> list[str]:

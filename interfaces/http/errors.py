@@ -124,14 +124,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after_seconds)}
         return error_response(status, exc.code, exc.detail, headers)
     if isinstance(exc, StorageUnavailable):
-        # One line naming the driver's error, no traceback: during an outage every request
-        # ends here, and a stack per request would bury the cause.
-        logger.warning(
-            "database unavailable on %s %s: %s",
-            request.method,
-            request.url.path,
-            type(exc.__cause__).__name__ if exc.__cause__ is not None else "unknown",
-        )
+        # Not logged here: during an outage every request ends here, and the persistence
+        # adapter logs the outage once, when it begins and when it ends.
         headers = {"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}
         return error_response(status, exc.code, exc.detail, headers)
     if status == 403:

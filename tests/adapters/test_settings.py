@@ -59,3 +59,37 @@ def test_the_contract_variable_names_are_read_from_the_environment(
     assert settings.trusted_proxy_list == ["10.0.0.1"]
     assert settings.require_email_verification is True
     assert "DATABASE_URL" in os.environ
+
+
+def test_database_timeouts_have_defaults_of_a_few_seconds_and_are_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    defaults = make().database_timeouts
+    assert 2 <= defaults.connect_seconds <= 10
+    assert 1 <= defaults.statement_seconds <= 10
+    assert 1 <= defaults.pool_seconds <= 10
+
+    monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT_SECONDS", "7")
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("DATABASE_POOL_TIMEOUT_SECONDS", "4")
+    timeouts = make().database_timeouts
+    assert (timeouts.connect_seconds, timeouts.statement_seconds, timeouts.pool_seconds) == (
+        7,
+        2.5,
+        4,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("database_connect_timeout_seconds", 0),
+        ("database_connect_timeout_seconds", 1),  # libpq would wait 2 s anyway
+        ("database_statement_timeout_seconds", 0),
+        ("database_statement_timeout_seconds", -1),
+        ("database_pool_timeout_seconds", 0),
+    ],
+)
+def test_a_database_timeout_that_is_not_positive_is_refused(name: str, value: float) -> None:
+    with pytest.raises(ValidationError, match=name):
+        make(**{name: value})

@@ -1,5 +1,5 @@
-"""A TCP proxy the fault tests put between the app and PostgreSQL, so that they can "stop" and
-"restart" the database without touching the real server, which other test runs share."""
+"""A TCP proxy the fault tests put between the app and PostgreSQL, so that they can "stop",
+silence and "restart" the database without touching the real server, which other test runs share."""
 
 import contextlib
 import selectors
@@ -13,7 +13,13 @@ class TcpProxy:
     """Forwards connections from 127.0.0.1:`port` to `target`, one thread per connection.
 
     `cut()` stops listening and closes every live connection (what a client sees when its
-    database goes away); `restore()` listens on the same port again.
+    database goes away); `blackhole()` keeps accepting connections but forwards nothing either
+    way (a database whose packets are dropped: nothing is refused, nothing answers); `restore()`
+    ends either.
+
+    A blackhole made in user space is kinder than a real one: this process's kernel still
+    acknowledges every packet, so TCP keepalives and `tcp_user_timeout` never fire. Only a
+    client-side deadline ends a wait on it.
     """
 
     def __init__(self, target_host: str, target_port: int) -> None:
@@ -22,6 +28,7 @@ class TcpProxy:
         self._connections: set[socket.socket] = set()
         self._listener: socket.socket | None = None
         self._acceptor: threading.Thread | None = None
+        self._silent = False
         # Bind once to learn a free port; later listeners reuse it.
         probe = socket.create_server(("127.0.0.1", 0))
         self.port: int = probe.getsockname()[1]
@@ -36,12 +43,29 @@ class TcpProxy:
         self._acceptor = threading.Thread(target=self._accept, args=(listener,), daemon=True)
         self._acceptor.start()
 
-    restore = start
+    def blackhole(self) -> None:
+        with self._lock:
+            self._silent = True
+
+    def restore(self) -> None:
+        """After `cut()`, listen again; after `blackhole()`, forward again, closing the
+        connections that lost data meanwhile (as an outage that long would have)."""
+        with self._lock:
+            lost: set[socket.socket] = set()
+            if self._silent:
+                self._silent = False
+                lost, self._connections = self._connections, set()
+            listening = self._listener is not None
+        for connection in lost:
+            _close(connection)
+        if not listening:
+            self.start()
 
     def cut(self) -> None:
         with self._lock:
             listener, self._listener = self._listener, None
             connections, self._connections = self._connections, set()
+            self._silent = False
         if listener is not None:
             _close(listener)
         for connection in connections:
@@ -58,6 +82,11 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:  # the listener was closed by cut()
                 return
+            with self._lock:
+                if self._silent:
+                    self._connections.add(client)
+                    threading.Thread(target=self._swallow, args=(client,), daemon=True).start()
+                    continue
             try:
                 upstream = socket.create_connection(self._target, timeout=5)
             except OSError:
@@ -84,7 +113,8 @@ class TcpProxy:
                         data = source.recv(_CHUNK)
                         if not data:
                             return
-                        peers[source].sendall(data)
+                        if not self._silent:
+                            peers[source].sendall(data)
                     if client.fileno() < 0 or upstream.fileno() < 0:
                         return
             except (OSError, ValueError):  # closed under us by cut()
@@ -94,6 +124,18 @@ class TcpProxy:
                     self._connections.difference_update(peers)
                 for sock in peers:
                     _close(sock)
+
+    def _swallow(self, client: socket.socket) -> None:
+        """A connection accepted during a blackhole: read, forward nothing, until closed."""
+        try:
+            while client.recv(_CHUNK):
+                pass
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                self._connections.discard(client)
+            _close(client)
 
 
 def _close(sock: socket.socket) -> None:

@@ -2,10 +2,17 @@
 SMTP unreachable. The service answers (503, degraded throttling, 202) and never with a 500."""
 
 import logging
+import os
 import shutil
+import signal
 import socket
-from collections.abc import Iterator
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from dependency_injector import providers
@@ -17,18 +24,32 @@ from application.use_cases.admin.create_admin import CreateAdminCommand
 from infrastructure.container import Container, build_container
 from infrastructure.email.smtp import SmtpEmailSender
 from infrastructure.persistence.migrator import AlembicMigrator
+from infrastructure.persistence.sqlalchemy import create_database_engine, metadata
 from infrastructure.persistence.sqlalchemy.scratch import scratch_schema
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
 from tests.api.conftest import POSTGRES_URL, STRONG_PASSWORD, Api, bearer, make_settings
 from tests.api.tcp_proxy import TcpProxy
+from tests.scale.test_workers import serving
 from tests.unit.fakes import RecordingEmailSender
+
+T = TypeVar("T")
 
 UNAVAILABLE = {
     "detail": "The database is not reachable. Try again shortly.",
     "code": "database_unavailable",
 }
 READY_UNAVAILABLE = {"detail": "The database is not reachable.", "code": "database_unavailable"}
+
+# Small database timeouts, so that a test against a silent database waits seconds.
+QUICK_TIMEOUTS = {
+    "database_connect_timeout_seconds": 2,
+    "database_statement_timeout_seconds": 1,
+    "database_pool_timeout_seconds": 1,
+}
+# How long a test waits for an answer that the timeouts above bound to a few seconds: generous
+# for a busy machine, and still far from "never", which is what a silent database gave before.
+ANSWER_BOUND_SECONDS = 20.0
 
 
 def closed_port() -> int:
@@ -51,10 +72,25 @@ def login(client: TestClient, password: str = STRONG_PASSWORD) -> int:
     return status
 
 
+def answered_within(seconds: float, call: Callable[[], T], proxy: TcpProxy) -> T:
+    """`call()`'s result, or a failure if it has none after `seconds`. Before failing, the
+    proxy is cut, so that the call ends and the app can shut down."""
+    outcome: list[T] = []
+    worker = threading.Thread(target=lambda: outcome.append(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        proxy.cut()
+        worker.join(ANSWER_BOUND_SECONDS)
+        pytest.fail(f"no answer within {seconds} s")
+    return outcome[0]
+
+
 def assert_outage(client: TestClient, token: str) -> None:
     """What a client sees while the database is unreachable."""
     ready = client.get("/ready")
     assert (ready.status_code, ready.json()) == (503, READY_UNAVAILABLE)
+    assert 1 <= int(ready.headers["Retry-After"]) <= 30
 
     for response in (
         client.get("/users/me", headers=bearer(token)),
@@ -87,6 +123,12 @@ def postgres_schema_url() -> Iterator[str]:
 
 @pytest.fixture
 def proxy(postgres_schema_url: str) -> Iterator[TcpProxy]:
+    """A proxy to the module's schema, emptied first (each test registers its own alice)."""
+    engine = create_database_engine(postgres_schema_url)
+    with engine.begin() as connection:
+        names = ", ".join(table.name for table in metadata.sorted_tables)
+        connection.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+    engine.dispose()
     server = make_url(postgres_schema_url)
     tcp_proxy = TcpProxy(server.host or "127.0.0.1", server.port or 5432)
     tcp_proxy.start()
@@ -96,18 +138,26 @@ def proxy(postgres_schema_url: str) -> Iterator[TcpProxy]:
         tcp_proxy.stop()
 
 
+def proxied_url(postgres_schema_url: str, proxy: TcpProxy) -> str:
+    url = make_url(postgres_schema_url).set(host="127.0.0.1", port=proxy.port)
+    return url.render_as_string(hide_password=False)
+
+
+def proxied_settings(
+    tmp_path: Path, postgres_schema_url: str, proxy: TcpProxy, **overrides: object
+) -> Settings:
+    return make_settings(
+        tmp_path,
+        database_url=proxied_url(postgres_schema_url, proxy),
+        auto_migrate=False,
+        **overrides,
+    )
+
+
 def test_postgres_outage_answers_503_and_the_service_recovers_without_a_restart(
     tmp_path: Path, postgres_schema_url: str, proxy: TcpProxy
 ) -> None:
-    # connect_timeout bounds the test: a connect that hangs instead of failing fails it in seconds.
-    url = (
-        make_url(postgres_schema_url)
-        .set(host="127.0.0.1", port=proxy.port)
-        .update_query_dict({"connect_timeout": "5"})
-    )
-    settings = make_settings(
-        tmp_path, database_url=url.render_as_string(hide_password=False), auto_migrate=False
-    )
+    settings = proxied_settings(tmp_path, postgres_schema_url, proxy)
     _, client = app_client(settings)
     with client:
         token = Api(client).registered_token("alice")
@@ -123,6 +173,122 @@ def test_postgres_outage_answers_503_and_the_service_recovers_without_a_restart(
         assert_outage(client, token)
         proxy.restore()
         assert_recovered(client, token)
+
+
+def test_a_silent_postgres_gets_503_within_the_timeouts_and_the_service_recovers(
+    tmp_path: Path, postgres_schema_url: str, proxy: TcpProxy
+) -> None:
+    """Packets dropped rather than refused: connections already open, and new ones, get no
+    answer at all. Each request is bounded by the database timeouts and answers 503."""
+    _, client = app_client(proxied_settings(tmp_path, postgres_schema_url, proxy, **QUICK_TIMEOUTS))
+    with client:
+        token = Api(client).registered_token("alice")
+        headers = bearer(token)
+        assert client.get("/tasks", headers=headers).status_code == 200  # a pooled connection
+
+        proxy.blackhole()
+        for call in (
+            lambda: client.get("/users/me", headers=headers),
+            lambda: client.get("/tasks", headers=headers),
+            lambda: client.post("/auth/login", json={"username": "alice", "password": "x" * 12}),
+        ):
+            response = answered_within(ANSWER_BOUND_SECONDS, call, proxy)
+            assert (response.status_code, response.json()) == (503, UNAVAILABLE)
+            assert response.headers["Retry-After"] == "5"
+
+        proxy.restore()
+        assert_recovered(client, token)
+
+
+def test_ready_answers_503_on_its_own_deadline_while_postgres_is_silent(
+    tmp_path: Path, postgres_schema_url: str, proxy: TcpProxy
+) -> None:
+    """A probe gets its answer in about two seconds, even where the database timeouts are long
+    (here half a minute: only /ready's own deadline can answer within the bound)."""
+    slow = {
+        "database_connect_timeout_seconds": 30,
+        "database_statement_timeout_seconds": 30,
+        "database_pool_timeout_seconds": 30,
+    }
+    _, client = app_client(proxied_settings(tmp_path, postgres_schema_url, proxy, **slow))
+    with client:
+        assert client.get("/ready").json() == {"status": "ready"}
+
+        proxy.blackhole()
+        for _ in range(2):  # with a pooled connection, then while the first check still waits
+            ready = answered_within(10.0, lambda: client.get("/ready"), proxy)
+            assert (ready.status_code, ready.json()) == (503, READY_UNAVAILABLE)
+            assert ready.headers["Retry-After"] == "5"
+
+
+def test_an_outage_is_logged_once_when_it_begins_and_once_when_it_ends(
+    tmp_path: Path, postgres_schema_url: str, proxy: TcpProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not a line per refused request (thousands in seconds), nor a traceback: one warning,
+    then one summary with how long it lasted and how many requests were refused."""
+    _, client = app_client(proxied_settings(tmp_path, postgres_schema_url, proxy))
+    with client:
+        token = Api(client).registered_token("alice")
+        caplog.set_level(logging.INFO)
+        caplog.clear()
+
+        proxy.cut()
+        refused = [client.get("/users/me", headers=bearer(token)).status_code for _ in range(30)]
+        refused.append(client.get("/ready").status_code)
+        assert refused == [503] * 31
+        proxy.restore()
+        assert client.get("/users/me", headers=bearer(token)).status_code == 200
+        assert client.get("/users/me", headers=bearer(token)).status_code == 200
+
+    # Every request has its access line by design (and the test client one of its own);
+    # nothing else may be per request.
+    lines = [record for record in caplog.records if record.name not in {"tessera.access", "httpx"}]
+    assert [record.levelno for record in lines] == [logging.WARNING] * 2, [
+        record.getMessage() for record in lines
+    ]
+    began, ended = (record.getMessage() for record in lines)
+    assert "unreachable" in began
+    assert "answers again after" in ended
+    assert "31 requests refused" in ended
+    assert all(record.exc_info is None for record in lines)
+
+
+def test_serve_stops_on_sigterm_while_postgres_is_silent(
+    tmp_path: Path, postgres_schema_url: str, proxy: TcpProxy
+) -> None:
+    """`tessera serve` waits for the requests in flight before it exits; with a silent database
+    those now end (503) within the timeouts, so SIGTERM ends the server."""
+    settings = {
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": proxied_url(postgres_schema_url, proxy),
+        "AUTO_MIGRATE": "false",
+        **{name.upper(): str(value) for name, value in QUICK_TIMEOUTS.items()},
+    }
+    with serving(tmp_path, settings) as server:
+        body = {"username": "alice", "email": "alice@example.com", "password": STRONG_PASSWORD}
+        assert server.request("POST", "/auth/register", json=body).status_code == 201
+        login = server.request("POST", "/auth/login", json=body)
+        headers = bearer(login.json()["access_token"])
+
+        proxy.blackhole()
+        with ThreadPoolExecutor(max_workers=5) as clients:
+            in_flight = [
+                clients.submit(server.request, "GET", "/users/me", headers=headers, timeout=60.0)
+                for _ in range(4)
+            ]
+            in_flight.append(
+                clients.submit(server.request, "POST", "/auth/login", json=body, timeout=60.0)
+            )
+            time.sleep(0.5)  # let the requests reach the server before it is told to stop
+            os.killpg(server.process.pid, signal.SIGTERM)
+            try:
+                server.process.wait(timeout=ANSWER_BOUND_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.process.pid, signal.SIGKILL)
+                pytest.fail(f"tessera serve still running after SIGTERM:\n{server.logs()}")
+            answers = [request.result().status_code for request in in_flight]
+    assert server.process.returncode == 0, server.logs()
+    assert answers == [503] * 5, answers
 
 
 def test_sqlite_database_that_cannot_be_opened_answers_503_and_recovers(tmp_path: Path) -> None:
@@ -209,11 +375,7 @@ def test_a_connection_lost_mid_transaction_is_discarded_and_the_next_one_works(
 ) -> None:
     """The statement path: a connection that dies between two statements of one unit of work
     raises StorageUnavailable, and the pool does not hand the dead connection out again."""
-    url = make_url(postgres_schema_url).set(host="127.0.0.1", port=proxy.port)
-    settings = make_settings(
-        tmp_path, database_url=url.render_as_string(hide_password=False), auto_migrate=False
-    )
-    container = build_container(settings)
+    container = build_container(proxied_settings(tmp_path, postgres_schema_url, proxy))
     try:
         with pytest.raises(StorageUnavailable):
             read_across_a_cut(container, proxy)

@@ -1,6 +1,7 @@
 """Engines for the SQL adapters: the application's, and a plain one for migrations."""
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+
+from infrastructure.persistence.sqlalchemy.response_deadline import (
+    DeadlineConnection,
+    ResponseDeadline,
+)
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 15.0
 
@@ -18,21 +24,58 @@ READ_ONLY = "tessera_read_only"
 
 SqliteValue = str | bytes | int | float | None
 
-# SQLSTATEs that mean "no usable connection" rather than "this statement failed": class 08
-# (connection exception) and the server shutting down or starting up (57P01-57P03).
-_UNREACHABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+# SQLSTATEs that mean "no usable connection, or no answer in time" rather than "this statement
+# failed": class 08 (connection exception), the server shutting down or starting up
+# (57P01-57P03), and a statement cancelled by `statement_timeout` (57014).
+_UNREACHABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "57014"})
+
+# TCP keepalives on PostgreSQL connections: an idle connection whose server has vanished is
+# found out within about 5 + 2 * 3 = 11 s, before the pool hands it out.
+_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+}
 
 
-def create_database_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """How long a call may wait on the database (settings `DATABASE_*_TIMEOUT_SECONDS`).
+
+    `connect_seconds` (PostgreSQL; libpq counts at least 2) bounds opening a connection,
+    `statement_seconds` (PostgreSQL) is the server's `statement_timeout`, and `pool_seconds`
+    bounds the wait for a free connection of the pool.
+    """
+
+    connect_seconds: int = 3
+    statement_seconds: float = 3.0
+    pool_seconds: float = 3.0
+
+    @property
+    def response_seconds(self) -> float:
+        """How long the client waits for any answer of the server: a second longer than the
+        statement timeout, so that a slow statement ends with the server's own cancellation
+        (the connection stays usable) and only a server that is silent meets this deadline."""
+        return self.statement_seconds + 1.0
+
+
+def create_database_engine(url: str, timeouts: DatabaseTimeouts | None = None) -> Engine:
     """The application's engine. Statement parameters stay out of error messages and logs,
     since they may hold password hashes."""
     parsed = make_url(url)
+    timeouts = timeouts or DatabaseTimeouts()
+    if parsed.get_backend_name() == "postgresql":
+        return _create_postgresql_engine(parsed, timeouts)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+        return sa.create_engine(
+            parsed, pool_pre_ping=True, pool_timeout=timeouts.pool_seconds, hide_parameters=True
+        )
     ensure_sqlite_directory(parsed)
     engine = sa.create_engine(
         parsed,
         hide_parameters=True,
+        pool_timeout=timeouts.pool_seconds,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
         # A connection for each of the thread pool's 40 threads, and the default overflow (10) for
         # the password pool and the event loop's own session reads: a request never waits for a
@@ -41,6 +84,40 @@ def create_database_engine(url: str) -> Engine:
     )
     sa.event.listen(engine, "connect", _configure_sqlite_connection)
     sa.event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _create_postgresql_engine(url: URL, timeouts: DatabaseTimeouts) -> Engine:
+    """Every wait is bounded: connecting by libpq's `connect_timeout`, each statement by the
+    server's `statement_timeout`, a silent server by a client-side deadline (and, on a real
+    network, by TCP keepalives and `tcp_user_timeout`), a busy pool by `pool_timeout`. These
+    settings replace the same libpq parameters in the URL; other `options` in it are kept."""
+    response_ms = round(timeouts.response_seconds * 1000)
+    statement_ms = max(1, round(timeouts.statement_seconds * 1000))
+    given = url.query.get("options", ())
+    options = [given] if isinstance(given, str) else list(given)
+    connect_args: dict[str, Any] = {
+        "connect_timeout": timeouts.connect_seconds,
+        "options": " ".join([*options, f"-c statement_timeout={statement_ms}"]),
+        "tcp_user_timeout": response_ms,
+        **_KEEPALIVES,
+    }
+    engine = sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=timeouts.pool_seconds,
+        hide_parameters=True,
+        connect_args=connect_args,
+    )
+    if url.get_driver_name() == "psycopg":
+        deadline = ResponseDeadline(timeouts.response_seconds)
+
+        def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> DeadlineConnection:
+            connection = DeadlineConnection.connect(*cargs, **cparams)
+            connection.deadline = deadline
+            return connection
+
+        sa.event.listen(engine, "do_connect", connect)
     return engine
 
 
@@ -102,14 +179,17 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
 
 
 def is_database_unreachable(error: BaseException) -> bool:
-    """Whether `error` means the database cannot be reached at all, as opposed to a statement
-    failing (a constraint, a deadlock, a serialization failure: those stay what they are).
+    """Whether `error` means the database cannot be reached at all, or did not answer in time,
+    as opposed to a statement failing (a constraint, a deadlock, a serialization failure: those
+    stay what they are).
 
     SQLAlchemy wraps every driver error in a `DBAPIError`; `connection_invalidated` is its own
     verdict that the connection died mid-use (the pool then discards it, so the next checkout
     reconnects). A refused or failed connect is not flagged that way, so the driver error is
     read too: psycopg gives connection failures no SQLSTATE, SQLite only a message.
     """
+    if isinstance(error, sa.exc.TimeoutError):  # no free connection in the pool in time
+        return True
     if not isinstance(error, DBAPIError):
         return False
     if error.connection_invalidated or isinstance(error, sa.exc.InterfaceError):

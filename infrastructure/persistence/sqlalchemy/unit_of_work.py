@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 
 from application.errors import StorageUnavailable
 from application.ports.repositories import (
@@ -18,6 +18,7 @@ from application.ports.repositories import (
     TaskRepository,
     UserRepository,
 )
+from infrastructure.persistence.outage import DatabaseOutageLog
 from infrastructure.persistence.sqlalchemy.action_token_repository import (
     SqlAlchemyActionTokenRepository,
 )
@@ -36,7 +37,7 @@ from infrastructure.persistence.transaction_slot import TransactionSlot
 def _unreachable_as_storage_unavailable() -> Iterator[None]:
     try:
         yield
-    except DBAPIError as error:
+    except SQLAlchemyError as error:  # a driver's error, or the pool's wait timing out
         if is_database_unreachable(error):
             raise StorageUnavailable() from error
         raise
@@ -50,10 +51,12 @@ class SqlAlchemyUnitOfWork:
     connecting, in a repository's statement or on commit. Statements are translated in
     `__exit__`: every repository call happens inside the `with` block, so the exception leaving
     it is the narrowest point that sees them all without wrapping each repository method.
+    Each unit of work tells `outage_log` whether it found the database or not.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, outage_log: DatabaseOutageLog | None = None) -> None:
         self._engine = engine
+        self._outage_log = outage_log or DatabaseOutageLog()
         self._connection: TransactionSlot[Connection] = TransactionSlot()
         connection = self._connection.current
         self.users: UserRepository = SqlAlchemyUserRepository(connection)
@@ -70,15 +73,19 @@ class SqlAlchemyUnitOfWork:
     def __enter__(self) -> Self:
         self._connection.ensure_empty()
         read_only = self._connection.claim_read_only()
-        with _unreachable_as_storage_unavailable():
-            connection = self._engine.connect()
-            try:
-                if read_only:
-                    connection.execution_options(**read_only_options(connection.dialect.name))
-                connection.begin()
-            except BaseException:
-                connection.close()
-                raise
+        try:
+            with _unreachable_as_storage_unavailable():
+                connection = self._engine.connect()
+                try:
+                    if read_only:
+                        connection.execution_options(**read_only_options(connection.dialect.name))
+                    connection.begin()
+                except BaseException:
+                    connection.close()
+                    raise
+        except StorageUnavailable as unavailable:
+            self._outage_log.unreachable(unavailable.__cause__ or unavailable)
+            raise
         self._connection.fill(connection, read_only=read_only)
         return self
 
@@ -88,6 +95,17 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        try:
+            self._end(exc)
+        except StorageUnavailable as unavailable:
+            self._outage_log.unreachable(unavailable.__cause__ or unavailable)
+            raise
+        if isinstance(exc, StorageUnavailable):  # raised by commit() inside the block
+            self._outage_log.unreachable(exc.__cause__ or exc)
+        else:
+            self._outage_log.answered()
+
+    def _end(self, exc: BaseException | None) -> None:
         connection = self._connection.take()
         unreachable = exc is not None and is_database_unreachable(exc)
         if connection is not None:
