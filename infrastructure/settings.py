@@ -8,10 +8,10 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from infrastructure.persistence.sqlalchemy.engine import DatabaseTimeouts
+from infrastructure.security.jwt_keys import HMAC_MIN_KEY_BYTES, check_hmac_secret
 
 _TIMEOUTS = DatabaseTimeouts()
 
-MIN_SECRET_KEY_BYTES = 32
 DEV_SECRET_FILE = Path(".tessera-secret")
 
 
@@ -67,8 +67,8 @@ class Settings(BaseSettings):
         if self.algorithm != "HS256":
             return self
         if self.secret_key is not None:
-            if len(self.secret_key.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES:
-                raise ValueError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long")
+            # Judged here, at start-up, rather than when the first token is signed (a 500).
+            check_hmac_secret(self.secret_key.get_secret_value().encode())
         elif self.environment == "production":
             raise ValueError("SECRET_KEY is required in production")
         return self
@@ -109,7 +109,7 @@ class Settings(BaseSettings):
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
         if self.environment == "test":
-            return secrets.token_urlsafe(MIN_SECRET_KEY_BYTES)
+            return secrets.token_urlsafe(HMAC_MIN_KEY_BYTES)
         return _load_or_create_dev_secret(DEV_SECRET_FILE)
 
 

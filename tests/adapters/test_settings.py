@@ -36,6 +36,14 @@ def test_a_short_secret_key_is_refused_everywhere(environment: str) -> None:
         make(environment=environment, secret_key="secret")
 
 
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+@pytest.mark.parametrize("key", ["x" * 40, "changeme-changeme-changeme-changeme"])
+def test_a_long_but_guessable_secret_key_is_refused_at_start(environment: str, key: str) -> None:
+    # Before, these passed the settings and failed the first login with a 500.
+    with pytest.raises(ValidationError, match="well-known or low-entropy"):
+        make(environment=environment, secret_key=key)
+
+
 def test_production_with_a_strong_key_uses_it_and_does_not_migrate() -> None:
     key = "k" * 16 + "0123456789abcdefXYZ"
     settings = make(environment="production", secret_key=key)
