@@ -139,3 +139,37 @@ def test_lists_filters_and_my_posts(api: Api) -> None:
     assert api.client.get("/posts/my").status_code == 401
     bad = api.client.get("/posts?cursor=%%%")
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_cursor")
+
+
+def test_posts_of_a_deactivated_author_are_hidden_until_reactivation(
+    api: Api, admin_token: str
+) -> None:
+    """Like their profile, an inactive author's posts are as missing as ones that never existed
+    (lists, search, the author filter); admins still open them, to moderate; reactivation
+    brings them back."""
+    author = api.register("alice")
+    token = api.token("alice")
+    post = create_post(api, token, title="Visible again later", published=True)
+    reader = api.registered_token("bob")
+    admin = bearer(admin_token)
+
+    def ids(query: str, headers: dict[str, str] | None = None) -> list[str]:
+        response = api.client.get(f"/posts?{query}", headers=headers)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    def status(headers: dict[str, str] | None = None) -> int:
+        return int(api.client.get(f"/posts/{post['id']}", headers=headers).status_code)
+
+    deactivated = api.client.patch(f"/admin/users/{author['id']}/deactivate", headers=admin)
+    assert deactivated.status_code == 200
+    for headers in (None, bearer(reader), admin):
+        assert ids("", headers) == []
+        assert ids(f"author_id={author['id']}", headers) == []
+        assert ids("search=visible", headers) == []
+    assert (status(), status(bearer(reader)), status(admin)) == (404, 404, 200)
+
+    activated = api.client.patch(f"/admin/users/{author['id']}/activate", headers=admin)
+    assert activated.status_code == 200
+    assert ids("") == ids(f"author_id={author['id']}") == ids("search=visible") == [post["id"]]
+    assert (status(), status(bearer(reader))) == (200, 200)
