@@ -62,6 +62,21 @@ def test_invalid_bodies_are_422(api: Api, body: dict[str, Any]) -> None:
     assert api.client.get("/posts/my", headers=bearer(token)).json()["items"] == []
 
 
+def test_a_title_is_5_to_100_characters_once_trimmed(api: Api) -> None:
+    token = api.registered_token()
+    longest = "x" * 100
+    post = create_post(api, token, title=f"  {longest} ")
+    assert post["title"] == longest
+    response = api.client.patch(
+        f"/posts/{post['id']}", headers=bearer(token), json={"title": f" {longest[:-1]}y\n"}
+    )
+    assert (response.status_code, response.json()["title"]) == (200, f"{longest[:-1]}y")
+    too_long = api.client.patch(
+        f"/posts/{post['id']}", headers=bearer(token), json={"title": f" {longest}z "}
+    )
+    assert too_long.status_code == 422
+
+
 def test_who_sees_a_draft(api: Api, admin_token: str) -> None:
     author = api.registered_token("alice")
     reader = api.registered_token("bob")

@@ -15,7 +15,11 @@ from domain.posts import (
 from interfaces.http.schemas.common import RequestBody
 from interfaces.http.schemas.users import UserPublic
 
-Title = Field(min_length=POST_TITLE_MIN_LENGTH, max_length=POST_TITLE_MAX_LENGTH)
+# As a task's title: the upper bound applies once trimmed, so the domain checks it.
+TITLE_RULE = (
+    f"{POST_TITLE_MIN_LENGTH} to {POST_TITLE_MAX_LENGTH} characters once trimmed; stored trimmed."
+)
+Title = Field(min_length=POST_TITLE_MIN_LENGTH, description=TITLE_RULE)
 Content = Field(min_length=POST_CONTENT_MIN_LENGTH, max_length=POST_CONTENT_MAX_LENGTH)
 
 
@@ -27,7 +31,7 @@ class CreatePostRequest(RequestBody):
 
 class UpdatePostRequest(RequestBody):
     title: str | None = Field(
-        default=None, min_length=POST_TITLE_MIN_LENGTH, max_length=POST_TITLE_MAX_LENGTH
+        default=None, min_length=POST_TITLE_MIN_LENGTH, description=TITLE_RULE
     )
     content: str | None = Field(
         default=None, min_length=POST_CONTENT_MIN_LENGTH, max_length=POST_CONTENT_MAX_LENGTH
