@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field, model_validator
 
 from domain.tasks import TASK_DESCRIPTION_MAX_LENGTH, TASK_TITLE_MAX_LENGTH, Priority, Task
-from interfaces.http.schemas.common import RequestBody
+from interfaces.http.schemas.common import RequestBody, example
 
 # The title's upper bound applies once trimmed, so the domain checks it (a schema maxLength would
 # count the surrounding spaces; the body's size limit bounds what arrives). The lower bound holds
@@ -17,6 +17,15 @@ Description = Field(default=None, max_length=TASK_DESCRIPTION_MAX_LENGTH)
 
 
 class CreateTaskRequest(RequestBody):
+    model_config = example(
+        {
+            "title": "Buy milk",
+            "description": "Two litres, semi-skimmed.",
+            "priority": "high",
+            "due_date": "2026-12-24",
+        }
+    )
+
     title: str = Title
     description: str | None = Description
     completed: bool = False
@@ -26,6 +35,8 @@ class CreateTaskRequest(RequestBody):
 
 class UpdateTaskRequest(RequestBody):
     """Any subset of the create fields; `description` and `due_date` may be cleared with null."""
+
+    model_config = example({"completed": True})
 
     title: str | None = Field(default=None, min_length=1, description=TITLE_RULE)
     description: str | None = Description
