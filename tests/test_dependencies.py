@@ -15,7 +15,7 @@ ROOT = Path(__file__).parents[1]
 
 
 def pins() -> dict[str, str]:
-    pinned = {}
+    pinned: dict[str, str] = {}
     for line in (ROOT / "constraints.txt").read_text().splitlines():
         name, version = line.split("==")
         pinned[canonicalize_name(name)] = version
