@@ -62,9 +62,9 @@ def ensure_post_visible(
     return post
 
 
-def ensure_post_changeable(actor: User, post: Post) -> Post:
+def ensure_post_changeable(actor: User, post: Post, *, author_active: bool = True) -> Post:
     """404 for a post the actor cannot see, 403 for one they can see but not change."""
-    ensure_post_visible(actor, post)
+    ensure_post_visible(actor, post, author_active=author_active)
     if not can_change_post(actor, post):
         raise NotPostAuthor()
     return post
