@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from application.errors import InvalidCursor
@@ -35,17 +35,28 @@ def encode_cursor(key: PageKey) -> str:
 
 
 def decode_cursor(cursor: str | None) -> PageKey | None:
-    """Read a cursor made by `encode_cursor`; anything else is InvalidCursor, never a crash."""
+    """Read a cursor made by `encode_cursor`; anything else is InvalidCursor, never a crash.
+
+    A cursor comes from the client, so every part is checked: a JSON object whose `t` is an
+    aware ISO timestamp and whose `id` is a UUID string. The instant is handed on in UTC, as
+    every store keeps it: one that parses but has no UTC equivalent (year 1 at +05:00) is
+    malformed here rather than an overflow in the adapter.
+    """
     if cursor is None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        created_at = datetime.fromisoformat(data["t"])
-        if created_at.tzinfo is None:
+        if not isinstance(data, dict):
+            raise TypeError("not an object")
+        instant, row_id = data.get("t"), data.get("id")
+        if not isinstance(instant, str) or not isinstance(row_id, str):
+            raise TypeError("t and id must be strings")
+        created_at = datetime.fromisoformat(instant)
+        if created_at.utcoffset() is None:
             raise ValueError("naive timestamp")
-        return PageKey(created_at=created_at, id=uuid.UUID(data["id"]))
-    except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error, RecursionError):
+        return PageKey(created_at=created_at.astimezone(UTC), id=uuid.UUID(row_id))
+    except (ValueError, TypeError, OverflowError, UnicodeError, binascii.Error, RecursionError):
         raise InvalidCursor() from None
 
 

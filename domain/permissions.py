@@ -40,8 +40,10 @@ def ensure_task_visible(actor: User, task: Task | None) -> Task:
     return task
 
 
-def can_view_post(actor: User | None, post: Post) -> bool:
-    if post.published:
+def can_view_post(actor: User | None, post: Post, *, author_active: bool = True) -> bool:
+    """Public while published and its author is active (a deactivated author's posts are hidden
+    as their profile is); otherwise only for the author and moderators."""
+    if post.published and author_active:
         return True
     if actor is None:
         return False
@@ -52,15 +54,17 @@ def can_change_post(actor: User, post: Post) -> bool:
     return post.author_id == actor.id or has_permission(actor, Permission.MODERATE_POSTS)
 
 
-def ensure_post_visible(actor: User | None, post: Post | None) -> Post:
-    if post is None or not can_view_post(actor, post):
+def ensure_post_visible(
+    actor: User | None, post: Post | None, *, author_active: bool = True
+) -> Post:
+    if post is None or not can_view_post(actor, post, author_active=author_active):
         raise PostNotFound()
     return post
 
 
-def ensure_post_changeable(actor: User, post: Post) -> Post:
+def ensure_post_changeable(actor: User, post: Post, *, author_active: bool = True) -> Post:
     """404 for a post the actor cannot see, 403 for one they can see but not change."""
-    ensure_post_visible(actor, post)
+    ensure_post_visible(actor, post, author_active=author_active)
     if not can_change_post(actor, post):
         raise NotPostAuthor()
     return post

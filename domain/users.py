@@ -31,7 +31,8 @@ def validate_username(value: str) -> str:
             "username",
             f"Username must be {USERNAME_MIN_LENGTH} to {USERNAME_MAX_LENGTH} characters long.",
         )
-    if not _USERNAME_RE.match(value):
+    # fullmatch: with match, `$` would also match before a final newline ("root\n").
+    if not _USERNAME_RE.fullmatch(value):
         raise InvalidField(
             "username", "Username may contain only letters, digits, '_', '.' and '-'."
         )

@@ -184,6 +184,8 @@ class PostFilter:
     published: bool | None = None
     search: str | None = None
     """Case-insensitive literal substring of the title or the content."""
+    author_active: bool | None = None
+    """True: only posts whose author is active (what the public sees); None: any author."""
 
 
 class PostRepository(Protocol):

@@ -35,10 +35,14 @@ class CommandFailed(Exception):
 
 
 def _container() -> Container:
+    """The container of a command that reads or changes accounts. It never creates or migrates
+    the database (a mistyped DATABASE_URL, or a run from another folder, would otherwise quietly
+    make an empty one): that is `tessera db upgrade`'s job, or `tessera serve`'s."""
     container = build_container()
-    settings = container.settings()
-    if settings.migrate_on_start and not settings.uses_memory_database:
-        container.migrator().upgrade()
+    if not container.settings().uses_memory_database:
+        problem = container.migrator().schema_problem()
+        if problem is not None:
+            raise CommandFailed(problem)
     return container
 
 

@@ -81,9 +81,13 @@ HTTP_CODES: Mapping[int, str] = {
     503: "service_unavailable",
 }
 
-SENSITIVE_FIELDS = frozenset(
-    {"password", "current_password", "new_password", "token", "refresh_token", "access_token"}
-)
+# A field whose name holds one of these words is never echoed in a 422: every password, token
+# and secret of the contract (`client_secret` of /auth/token's form included), and those to come.
+SENSITIVE_WORDS = ("password", "token", "secret")
+
+
+def is_sensitive(field: object) -> bool:
+    return isinstance(field, str) and any(word in field for word in SENSITIVE_WORDS)
 
 
 class NotAuthenticated(Exception):
@@ -157,7 +161,7 @@ def _scrub(value: Any) -> Any:
     """What pydantic echoes back, made safe: no password or token field, and only values JSON can
     carry (a lone surrogate or an infinite float in the input must not turn a 422 into a 500)."""
     if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items() if k not in SENSITIVE_FIELDS}
+        return {k: _scrub(v) for k, v in value.items() if not is_sensitive(k)}
     if isinstance(value, list | tuple):
         return [_scrub(item) for item in value]
     if isinstance(value, float) and not math.isfinite(value):
@@ -172,7 +176,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     for raw in cast(RequestValidationError, exc).errors():
         error = dict(raw)
         location = error.get("loc", ())
-        if location and location[-1] in SENSITIVE_FIELDS:
+        if location and is_sensitive(location[-1]):
             error.pop("input", None)
         elif "input" in error:
             error["input"] = _scrub(error["input"])

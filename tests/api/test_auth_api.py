@@ -112,6 +112,23 @@ class TestRegister:
 
 
 class TestLogin:
+    @pytest.mark.parametrize(
+        "form",
+        [
+            {"username": "alice", "password": "pass-1", "client_secret": "secret-1" * 40},
+            {"username": "", "password": "pass-2" * 200, "client_secret": "secret-2" * 40},
+        ],
+    )
+    def test_the_token_forms_422_never_echoes_a_secret(
+        self, client: TestClient, form: dict[str, str]
+    ) -> None:
+        response = client.post("/auth/token", data=form)
+        assert response.status_code == 422
+        for secret in ("pass-", "secret-"):
+            assert secret not in response.text
+        errors = response.json()["detail"]
+        assert "client_secret" in {error["loc"][-1] for error in errors}
+
     def test_returns_a_token_pair_and_the_user_uncached(self, api: Api) -> None:
         api.register()
         response = api.client.post(

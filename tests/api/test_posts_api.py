@@ -62,6 +62,21 @@ def test_invalid_bodies_are_422(api: Api, body: dict[str, Any]) -> None:
     assert api.client.get("/posts/my", headers=bearer(token)).json()["items"] == []
 
 
+def test_a_title_is_5_to_100_characters_once_trimmed(api: Api) -> None:
+    token = api.registered_token()
+    longest = "x" * 100
+    post = create_post(api, token, title=f"  {longest} ")
+    assert post["title"] == longest
+    response = api.client.patch(
+        f"/posts/{post['id']}", headers=bearer(token), json={"title": f" {longest[:-1]}y\n"}
+    )
+    assert (response.status_code, response.json()["title"]) == (200, f"{longest[:-1]}y")
+    too_long = api.client.patch(
+        f"/posts/{post['id']}", headers=bearer(token), json={"title": f" {longest}z "}
+    )
+    assert too_long.status_code == 422
+
+
 def test_who_sees_a_draft(api: Api, admin_token: str) -> None:
     author = api.registered_token("alice")
     reader = api.registered_token("bob")
@@ -139,3 +154,45 @@ def test_lists_filters_and_my_posts(api: Api) -> None:
     assert api.client.get("/posts/my").status_code == 401
     bad = api.client.get("/posts?cursor=%%%")
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_cursor")
+
+
+def test_posts_of_a_deactivated_author_are_hidden_until_reactivation(
+    api: Api, admin_token: str
+) -> None:
+    """Like their profile, an inactive author's posts are as missing as ones that never existed
+    (lists, search, the author filter); admins still open them, to moderate; reactivation
+    brings them back."""
+    author = api.register("alice")
+    token = api.token("alice")
+    post = create_post(api, token, title="Visible again later", published=True)
+    reader = api.registered_token("bob")
+    admin = bearer(admin_token)
+
+    def ids(query: str, headers: dict[str, str] | None = None) -> list[str]:
+        response = api.client.get(f"/posts?{query}", headers=headers)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    def status(headers: dict[str, str] | None = None) -> int:
+        return int(api.client.get(f"/posts/{post['id']}", headers=headers).status_code)
+
+    deactivated = api.client.patch(f"/admin/users/{author['id']}/deactivate", headers=admin)
+    assert deactivated.status_code == 200
+    for headers in (None, bearer(reader), admin):
+        assert ids("", headers) == []
+        assert ids(f"author_id={author['id']}", headers) == []
+        assert ids("search=visible", headers) == []
+    assert (status(), status(bearer(reader)), status(admin)) == (404, 404, 200)
+    # Changing it is refused as for a missing post, not as for someone else's (403).
+    edit = {"title": "Defaced title"}
+    edited = api.client.patch(f"/posts/{post['id']}", headers=bearer(reader), json=edit)
+    deleted = api.client.delete(f"/posts/{post['id']}", headers=bearer(reader))
+    assert [(r.status_code, r.json()["code"]) for r in (edited, deleted)] == [
+        (404, "not_found"),
+        (404, "not_found"),
+    ]
+
+    activated = api.client.patch(f"/admin/users/{author['id']}/activate", headers=admin)
+    assert activated.status_code == 200
+    assert ids("") == ids(f"author_id={author['id']}") == ids("search=visible") == [post["id"]]
+    assert (status(), status(bearer(reader))) == (200, 200)

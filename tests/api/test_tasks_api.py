@@ -50,6 +50,7 @@ def test_create_and_read_a_task(api: Api) -> None:
         {"title": ""},
         {"title": "   "},
         {"title": "x" * 201},
+        {"title": " " + "x" * 201 + " "},
         {"title": "t", "description": "d" * 5001},
         {"title": "t", "priority": "urgent"},
         {"title": "t", "due_date": "tomorrow"},
@@ -64,6 +65,21 @@ def test_invalid_bodies_are_422(api: Api, body: dict[str, Any]) -> None:
     response = api.client.post("/tasks", headers=bearer(token), json=body)
     assert response.status_code == 422
     assert api.client.get("/tasks", headers=bearer(token)).json()["items"] == []
+
+
+def test_a_title_is_1_to_200_characters_once_trimmed(api: Api) -> None:
+    token = api.registered_token()
+    longest = "x" * 200
+    task = create_task(api, token, title=f"  {longest}\t")
+    assert task["title"] == longest
+    response = api.client.patch(
+        f"/tasks/{task['id']}", headers=bearer(token), json={"title": f" {longest[:-1]}y "}
+    )
+    assert (response.status_code, response.json()["title"]) == (200, f"{longest[:-1]}y")
+    too_long = api.client.patch(
+        f"/tasks/{task['id']}", headers=bearer(token), json={"title": f" {longest}z "}
+    )
+    assert too_long.status_code == 422
 
 
 def test_update_any_subset(api: Api) -> None:

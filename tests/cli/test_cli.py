@@ -1,6 +1,7 @@
 """The `tessera` command line, run as a real process: exit codes, one-line errors, real effects."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -9,32 +10,42 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infrastructure.container import build_container
+from infrastructure.persistence.migrator import AlembicMigrator
+from infrastructure.persistence.sqlalchemy.scratch import scratch_schema
 from interfaces.http.app import create_app
-from tests.api.conftest import STRONG_PASSWORD, make_settings
+from tests.api.conftest import POSTGRES_URL, STRONG_PASSWORD, make_settings
 
 ADMIN = ["users", "create-admin", "--username", "root", "--email", "root@example.com"]
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'tessera.db'}"
+    """A migrated database, as `tessera db upgrade` (or the first `tessera serve`) leaves it."""
+    url = f"sqlite:///{tmp_path / 'tessera.db'}"
+    AlembicMigrator(url).upgrade()
+    return url
 
 
-def tessera(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def tessera(
+    database_url: str | None, *args: str, stdin: str = "", cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `tessera`; with no database_url, on the default one (./tessera.db in `cwd`)."""
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "DATABASE_URL"},
         "ENVIRONMENT": "test",
-        "DATABASE_URL": database_url,
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_COST": "1024",
         "ARGON2_PARALLELISM": "1",
     }
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
     return subprocess.run(
         [sys.executable, "-m", "interfaces.cli.main", *args],
         input=stdin,
         capture_output=True,
         text=True,
         env=env,
+        cwd=cwd,
         timeout=60,
         check=False,
     )
@@ -122,3 +133,63 @@ def test_db_upgrade_and_current(database_url: str) -> None:
 def test_bad_configuration_is_one_line(database_url: str) -> None:
     result = tessera("nonsense://nowhere", "users", "list")
     assert_one_line_failure(result, "")
+
+
+def test_create_admin_refuses_a_username_the_api_refuses(database_url: str) -> None:
+    result = tessera(
+        database_url,
+        *["users", "create-admin", "--username", "root\n", "--email", "root@example.com"],
+        "--password-stdin",
+        stdin=STRONG_PASSWORD + "\n",
+    )
+    assert_one_line_failure(result, "username")
+    assert tessera(database_url, "users", "list").stdout == ""
+
+
+ACCOUNT_COMMANDS = [
+    ["users", "list"],
+    [*ADMIN, "--password-stdin"],
+    ["users", "activate", "root"],
+    ["users", "deactivate", "root"],
+]
+
+
+@pytest.mark.parametrize("args", ACCOUNT_COMMANDS)
+def test_an_account_command_never_creates_the_default_database(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """Run from a folder without a database, on the default DATABASE_URL (./tessera.db)."""
+    result = tessera(None, *args, stdin=STRONG_PASSWORD + "\n", cwd=tmp_path)
+    assert_one_line_failure(result, "no database")
+    assert "tessera db upgrade" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_account_command_never_creates_a_missing_database_or_its_folder(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "tessera.db"
+    result = tessera(f"sqlite:///{missing}", "users", "list")
+    assert_one_line_failure(result, "no database")
+    assert not missing.parent.exists()
+
+
+@pytest.mark.parametrize("args", ACCOUNT_COMMANDS[:2])
+def test_an_account_command_refuses_an_unmigrated_database_and_leaves_it_alone(
+    tmp_path: Path, args: list[str]
+) -> None:
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()
+    result = tessera(f"sqlite:///{path}", *args, stdin=STRONG_PASSWORD + "\n")
+    assert_one_line_failure(result, "not migrated")
+    assert "tessera db upgrade" in result.stderr
+    with sqlite3.connect(path) as connection:
+        tables = connection.execute("SELECT name FROM sqlite_master").fetchall()
+    assert tables == []
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="needs TEST_POSTGRES_URL")
+def test_an_account_command_refuses_an_unmigrated_postgresql_schema() -> None:
+    assert POSTGRES_URL is not None
+    with scratch_schema(POSTGRES_URL, prefix="tessera_cli") as url:
+        result = tessera(url, "users", "list")
+        assert_one_line_failure(result, "not migrated")
+        assert AlembicMigrator(url).current() is None

@@ -25,7 +25,9 @@ def test_valid_usernames_are_kept_as_given(username: str) -> None:
     assert validate_username(username) == username
 
 
-@pytest.mark.parametrize("username", ["ab", "a" * 33, "al ice", "al@ice", "ålice", ""])
+@pytest.mark.parametrize(
+    "username", ["ab", "a" * 33, "al ice", "al@ice", "ålice", "", "alice\n", "\nalice"]
+)
 def test_invalid_usernames_are_refused(username: str) -> None:
     with pytest.raises(InvalidField) as error:
         validate_username(username)

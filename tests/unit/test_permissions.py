@@ -99,6 +99,34 @@ def test_who_changes_a_post(kind: str, published: bool, outcome: str) -> None:
             ensure_post_changeable(actor, post)
 
 
+@pytest.mark.parametrize(
+    ("kind", "seen", "changed"),
+    [
+        (ADMIN, "visible", "allowed"),
+        (OTHER_USER, "missing", "missing"),
+        (ANONYMOUS, "missing", None),
+    ],
+)
+def test_a_deactivated_authors_post_is_missing_except_for_admins(
+    kind: str, seen: str, changed: str | None
+) -> None:
+    author = user(active=False)
+    post = post_by(author, published=True)
+    actor = actor_for(kind, author)
+    if seen == "visible":
+        assert ensure_post_visible(actor, post, author_active=False) is post
+    else:
+        with pytest.raises(PostNotFound):
+            ensure_post_visible(actor, post, author_active=False)
+    if actor is None:
+        return
+    if changed == "allowed":
+        assert ensure_post_changeable(actor, post, author_active=False) is post
+    else:
+        with pytest.raises(PostNotFound):
+            ensure_post_changeable(actor, post, author_active=False)
+
+
 def test_an_inactive_admin_has_no_admin_powers() -> None:
     author = user()
     draft = post_by(author, published=False)

@@ -108,3 +108,21 @@ def test_lists(world: World) -> None:
     assert [p.post.title for p in drafts.items] == ["Alice draft"]
     found = ListPublishedPosts(world.uow()).execute(ListPublishedPostsQuery(search="BOB"))
     assert [p.post.title for p in found.items] == ["Bob public"]
+
+
+def test_an_inactive_authors_posts_are_missing_except_for_admins(world: World) -> None:
+    author, reader = register(world, "alice"), register(world, "bob")
+    admin = create_admin(world)
+    post = new_post(world, author, published=True)
+    author.is_active = False
+    with world.uow() as uow:
+        uow.users.update(author)
+        uow.commit()
+
+    for actor in (None, reader):
+        with pytest.raises(PostNotFound):
+            GetPost(world.uow()).execute(PostReference(actor=actor, post_id=post.post.id))
+    seen_by_admin = GetPost(world.uow()).execute(PostReference(actor=admin, post_id=post.post.id))
+    assert seen_by_admin.post.id == post.post.id
+    listed = ListPublishedPosts(world.uow()).execute(ListPublishedPostsQuery())
+    assert listed.items == []

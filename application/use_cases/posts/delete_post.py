@@ -24,6 +24,8 @@ class DeletePost:
             authored = uow.posts.get_for_update(command.post_id)
             if authored is None:
                 raise PostNotFound()
-            ensure_post_changeable(command.actor, authored.post)
+            ensure_post_changeable(
+                command.actor, authored.post, author_active=authored.author.is_active
+            )
             uow.posts.delete(command.post_id)
             uow.commit()

@@ -16,7 +16,8 @@ class PostReference:
 
 
 class GetPost:
-    """A published post for anyone; a draft only for its author and admins (404 for the rest)."""
+    """A published post of an active author for anyone; a draft, or a post whose author is
+    deactivated, only for its author and admins (404 for the rest)."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
@@ -26,5 +27,5 @@ class GetPost:
             authored = uow.posts.get(reference.post_id)
         if authored is None:
             raise PostNotFound()
-        ensure_post_visible(reference.actor, authored.post)
+        ensure_post_visible(reference.actor, authored.post, author_active=authored.author.is_active)
         return authored

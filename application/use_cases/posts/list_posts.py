@@ -20,14 +20,19 @@ class ListPublishedPostsQuery:
 
 
 class ListPublishedPosts:
-    """Published posts, newest first, for anyone (signed in or not)."""
+    """Published posts of active authors, newest first, for anyone (signed in or not).
+
+    A deactivated author's posts are left out, as their profile is, until they are reactivated.
+    """
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
     def execute(self, query: ListPublishedPostsQuery) -> Page[AuthoredPost]:
         after = decode_cursor(query.cursor)
-        post_filter = PostFilter(author_id=query.author_id, published=True, search=query.search)
+        post_filter = PostFilter(
+            author_id=query.author_id, published=True, search=query.search, author_active=True
+        )
         with self._uow.read_only() as uow:
             rows = uow.posts.list(post_filter, limit=query.limit + 1, after=after)
         return page_of(rows, query.limit, post_page_key)

@@ -37,7 +37,9 @@ class UpdateOwnPost:
             authored = uow.posts.get_for_update(command.post_id)
             if authored is None:
                 raise PostNotFound()
-            post = ensure_post_changeable(command.actor, authored.post)
+            post = ensure_post_changeable(
+                command.actor, authored.post, author_active=authored.author.is_active
+            )
             if not isinstance(command.title, Unset):
                 post.title = validate_post_title(command.title)
             if not isinstance(command.content, Unset):

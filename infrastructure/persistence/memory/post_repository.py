@@ -42,7 +42,11 @@ class MemoryPostRepository:
         self, post_filter: PostFilter, *, limit: int, after: PageKey | None
     ) -> list[AuthoredPost]:
         tables = self._tables()
-        rows = (post for post in tables.posts.values() if _matches(post, post_filter))
+        rows = (
+            post
+            for post in tables.posts.values()
+            if _matches(post, post_filter) and _author_matches(tables, post, post_filter)
+        )
         return [_authored(tables, post) for post in newest_first(rows, limit=limit, after=after)]
 
 
@@ -50,6 +54,11 @@ def _authored(tables: Tables, post: Post) -> AuthoredPost:
     # The foreign key guarantees the author: a user's deletion took their posts with it.
     author = tables.users[post.author_id]
     return AuthoredPost(post=copy.copy(post), author=copy.copy(author))
+
+
+def _author_matches(tables: Tables, post: Post, post_filter: PostFilter) -> bool:
+    active = post_filter.author_active
+    return active is None or tables.users[post.author_id].is_active == active
 
 
 def _matches(post: Post, post_filter: PostFilter) -> bool:

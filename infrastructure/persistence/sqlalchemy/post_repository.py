@@ -73,3 +73,5 @@ def _conditions(post_filter: PostFilter) -> Iterator[sa.ColumnElement[bool]]:
         yield posts.c.published.is_(post_filter.published)
     if post_filter.search is not None:
         yield contains_literal(post_filter.search, folded(posts.c.title), folded(posts.c.content))
+    if post_filter.author_active is not None:
+        yield users.c.is_active.is_(post_filter.author_active)

@@ -18,6 +18,12 @@ def reject_nul(value: Any) -> Any:
 NulFree = AfterValidator(reject_nul)
 
 
+def example(body: dict[str, Any]) -> ConfigDict:
+    """A body's example in the OpenAPI document: what /docs pre-fills for "Try it out", so it
+    must be a body the API accepts (tests/api/test_openapi_examples.py sends each one)."""
+    return ConfigDict(json_schema_extra={"examples": [body]})
+
+
 class RequestBody(BaseModel):
     """Unknown fields are a 422: a client can never set what the contract does not offer."""
 

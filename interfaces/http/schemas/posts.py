@@ -12,22 +12,36 @@ from domain.posts import (
     POST_TITLE_MAX_LENGTH,
     POST_TITLE_MIN_LENGTH,
 )
-from interfaces.http.schemas.common import RequestBody
+from interfaces.http.schemas.common import RequestBody, example
 from interfaces.http.schemas.users import UserPublic
 
-Title = Field(min_length=POST_TITLE_MIN_LENGTH, max_length=POST_TITLE_MAX_LENGTH)
+# As a task's title: the upper bound applies once trimmed, so the domain checks it.
+TITLE_RULE = (
+    f"{POST_TITLE_MIN_LENGTH} to {POST_TITLE_MAX_LENGTH} characters once trimmed; stored trimmed."
+)
+Title = Field(min_length=POST_TITLE_MIN_LENGTH, description=TITLE_RULE)
 Content = Field(min_length=POST_CONTENT_MIN_LENGTH, max_length=POST_CONTENT_MAX_LENGTH)
 
 
 class CreatePostRequest(RequestBody):
+    model_config = example(
+        {
+            "title": "Hello, Tessera",
+            "content": "My first post: short, but long enough to publish.",
+            "published": True,
+        }
+    )
+
     title: str = Title
     content: str = Content
     published: bool = False
 
 
 class UpdatePostRequest(RequestBody):
+    model_config = example({"title": "Hello again, Tessera"})
+
     title: str | None = Field(
-        default=None, min_length=POST_TITLE_MIN_LENGTH, max_length=POST_TITLE_MAX_LENGTH
+        default=None, min_length=POST_TITLE_MIN_LENGTH, description=TITLE_RULE
     )
     content: str | None = Field(
         default=None, min_length=POST_CONTENT_MIN_LENGTH, max_length=POST_CONTENT_MAX_LENGTH

@@ -9,26 +9,41 @@ from pydantic import BaseModel, Field
 from application.ports.audit import AuditEvent, AuditEventType
 from domain.sessions import AuthSession
 from domain.users import EMAIL_MAX_LENGTH
-from interfaces.http.schemas.common import RequestBody
-from interfaces.http.schemas.users import TOKEN_FIELD_MAX_LENGTH, Password
+from interfaces.http.schemas.common import RequestBody, example
+from interfaces.http.schemas.users import (
+    EXAMPLE_EMAIL,
+    EXAMPLE_NEW_PASSWORD,
+    TOKEN_FIELD_MAX_LENGTH,
+    Password,
+)
 
 Token = Field(min_length=1, max_length=TOKEN_FIELD_MAX_LENGTH)
 
 
 class RefreshTokenRequest(RequestBody):
+    model_config = example({"refresh_token": "the refresh_token of the last login or refresh"})
+
     refresh_token: str = Token
 
 
 class ForgotPasswordRequest(RequestBody):
+    model_config = example({"email": EXAMPLE_EMAIL})
+
     email: str = Field(max_length=EMAIL_MAX_LENGTH)
 
 
 class ResetPasswordRequest(RequestBody):
+    model_config = example(
+        {"token": "the token of the emailed reset link", "new_password": EXAMPLE_NEW_PASSWORD}
+    )
+
     token: str = Token
     new_password: str = Password
 
 
 class VerifyEmailRequest(RequestBody):
+    model_config = example({"token": "the token of the emailed verification link"})
+
     token: str = Token
 
 

@@ -6,13 +6,26 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field, model_validator
 
 from domain.tasks import TASK_DESCRIPTION_MAX_LENGTH, TASK_TITLE_MAX_LENGTH, Priority, Task
-from interfaces.http.schemas.common import RequestBody
+from interfaces.http.schemas.common import RequestBody, example
 
-Title = Field(min_length=1, max_length=TASK_TITLE_MAX_LENGTH)
+# The title's upper bound applies once trimmed, so the domain checks it (a schema maxLength would
+# count the surrounding spaces; the body's size limit bounds what arrives). The lower bound holds
+# for the raw text as well, and a length constraint keeps pydantic's check for lone surrogates.
+TITLE_RULE = f"1 to {TASK_TITLE_MAX_LENGTH} characters once trimmed; stored trimmed."
+Title = Field(min_length=1, description=TITLE_RULE)
 Description = Field(default=None, max_length=TASK_DESCRIPTION_MAX_LENGTH)
 
 
 class CreateTaskRequest(RequestBody):
+    model_config = example(
+        {
+            "title": "Buy milk",
+            "description": "Two litres, semi-skimmed.",
+            "priority": "high",
+            "due_date": "2026-12-24",
+        }
+    )
+
     title: str = Title
     description: str | None = Description
     completed: bool = False
@@ -23,7 +36,9 @@ class CreateTaskRequest(RequestBody):
 class UpdateTaskRequest(RequestBody):
     """Any subset of the create fields; `description` and `due_date` may be cleared with null."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=TASK_TITLE_MAX_LENGTH)
+    model_config = example({"completed": True})
+
+    title: str | None = Field(default=None, min_length=1, description=TITLE_RULE)
     description: str | None = Description
     completed: bool | None = None
     priority: Priority | None = None

@@ -17,7 +17,7 @@ from domain.users import (
     Role,
     User,
 )
-from interfaces.http.schemas.common import NulFree, RequestBody
+from interfaces.http.schemas.common import NulFree, RequestBody, example
 
 # Generous bounds that reject absurd input before any work; the policy then applies the real rules.
 PASSWORD_FIELD_MAX_LENGTH = 1024
@@ -30,8 +30,24 @@ Email = Field(max_length=EMAIL_MAX_LENGTH)
 FullName = Field(default=None, max_length=FULL_NAME_MAX_LENGTH)
 Password = Field(min_length=1, max_length=PASSWORD_FIELD_MAX_LENGTH)
 
+# One account runs through the examples (register, log in, change the password), so that they
+# work one after the other in /docs, as in the README.
+EXAMPLE_USERNAME = "alice"
+EXAMPLE_EMAIL = "alice@example.com"
+EXAMPLE_PASSWORD = "correct horse battery staple"  # noqa: S105 - a public example
+EXAMPLE_NEW_PASSWORD = "purple otter maps the sunrise"  # noqa: S105 - a public example
+
 
 class RegisterRequest(RequestBody):
+    model_config = example(
+        {
+            "username": EXAMPLE_USERNAME,
+            "email": EXAMPLE_EMAIL,
+            "password": EXAMPLE_PASSWORD,
+            "full_name": "Alice Martin",
+        }
+    )
+
     username: str = Username
     email: str = Email
     password: str = Password
@@ -40,6 +56,8 @@ class RegisterRequest(RequestBody):
 
 class LoginRequest(RequestBody):
     """`username` may hold a username or an email; `email` is accepted as well."""
+
+    model_config = example({"username": EXAMPLE_USERNAME, "password": EXAMPLE_PASSWORD})
 
     username: str | None = Field(default=None, max_length=EMAIL_MAX_LENGTH)
     email: str | None = Field(default=None, max_length=EMAIL_MAX_LENGTH)
@@ -59,6 +77,8 @@ class LoginRequest(RequestBody):
 class UpdateProfileRequest(RequestBody):
     """Every field is optional; `full_name` may be cleared with null, `username` and `email` not."""
 
+    model_config = example({"full_name": "Alice Martin"})
+
     username: str | None = Field(
         default=None,
         min_length=USERNAME_MIN_LENGTH,
@@ -75,11 +95,17 @@ class UpdateProfileRequest(RequestBody):
 
 
 class ChangePasswordRequest(RequestBody):
+    model_config = example(
+        {"current_password": EXAMPLE_PASSWORD, "new_password": EXAMPLE_NEW_PASSWORD}
+    )
+
     current_password: str = Password
     new_password: str = Password
 
 
 class PasswordConfirmation(RequestBody):
+    model_config = example({"password": EXAMPLE_PASSWORD})
+
     password: str = Password
 
 
@@ -145,6 +171,8 @@ class LoginResponse(TokenResponse):
 
 
 class RoleChangeRequest(RequestBody):
+    model_config = example({"role": "admin"})
+
     role: Role
 
 
@@ -157,17 +185,22 @@ class PasswordForm:
 
     def __init__(
         self,
-        username: Annotated[str, Form(min_length=1, max_length=EMAIL_MAX_LENGTH), NulFree],
+        username: Annotated[
+            str,
+            Form(min_length=1, max_length=EMAIL_MAX_LENGTH, examples=[EXAMPLE_USERNAME]),
+            NulFree,
+        ],
         password: Annotated[
             str,
             Form(
                 min_length=1,
                 max_length=PASSWORD_FIELD_MAX_LENGTH,
+                examples=[EXAMPLE_PASSWORD],
                 json_schema_extra={"format": "password"},
             ),
             NulFree,
         ],
-        grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+        grant_type: Annotated[str | None, Form(pattern="^password$", examples=["password"])] = None,
         scope: Annotated[str, Form(max_length=1024)] = "",
         client_id: Annotated[str | None, Form(max_length=256)] = None,
         client_secret: Annotated[
