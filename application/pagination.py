@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from application.errors import InvalidCursor
 
@@ -58,6 +58,20 @@ def decode_cursor(cursor: str | None) -> PageKey | None:
         return PageKey(created_at=created_at.astimezone(UTC), id=uuid.UUID(row_id))
     except (ValueError, TypeError, OverflowError, UnicodeError, binascii.Error, RecursionError):
         raise InvalidCursor() from None
+
+
+class Created(Protocol):
+    """A row listed newest first: users and tasks are."""
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+def creation_key(row: Created) -> PageKey:
+    return PageKey(created_at=row.created_at, id=row.id)
 
 
 def page_of(rows: Sequence[T], limit: int, key_of: Callable[[T], PageKey]) -> Page[T]:

@@ -11,6 +11,9 @@ from application.emails import EmailTemplates
 from application.ports.audit import AuditEventType
 from application.ports.email import EmailMessage
 from application.ports.throttle import RateLimit, RateLimiter
+from application.services.email_verification import VerificationMailer
+from application.services.session_tokens import SessionLifetimes, SessionStarter
+from application.services.throttling import Throttle, ThrottlePolicy
 from application.use_cases.account.change_password import ChangePassword
 from application.use_cases.account.deactivate_account import DeactivateAccount
 from application.use_cases.account.delete_account import DeleteAccount
@@ -23,14 +26,11 @@ from application.use_cases.admin.list_all_users import ListAllUsers
 from application.use_cases.admin.list_audit_events import ListAuditEvents
 from application.use_cases.admin.set_user_active import ActivateUser, DeactivateUser
 from application.use_cases.auth.authenticate_access_token import AuthenticateAccessToken
-from application.use_cases.auth.email_verification import VerificationMailer
 from application.use_cases.auth.login import Login
 from application.use_cases.auth.logout import Logout, LogoutEverywhere
 from application.use_cases.auth.manage_sessions import ListSessions, RevokeSession
 from application.use_cases.auth.refresh_session import RefreshSession
 from application.use_cases.auth.register_user import RegisterUser
-from application.use_cases.auth.session_tokens import SessionLifetimes, SessionStarter
-from application.use_cases.auth.throttling import Throttle, ThrottlePolicy
 from application.use_cases.posts.create_post import CreatePost
 from application.use_cases.posts.delete_post import DeletePost
 from application.use_cases.posts.get_post import GetPost

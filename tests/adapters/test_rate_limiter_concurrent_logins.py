@@ -17,9 +17,9 @@ import redis
 from application.audit import AuditTrail
 from application.errors import InvalidCredentials, TooManyAttempts
 from application.ports.throttle import RateLimiter
+from application.services.session_tokens import SessionStarter
+from application.services.throttling import Throttle
 from application.use_cases.auth.login import Login, LoginCommand
-from application.use_cases.auth.session_tokens import SessionStarter
-from application.use_cases.auth.throttling import Throttle
 from domain.users import User
 from infrastructure.persistence.memory import MemoryDatabase, MemoryUnitOfWork
 from infrastructure.throttle import LimitsRateLimiter, memory_rate_limiter, redis_storage

@@ -1,9 +1,9 @@
 """Building use cases and accounts in a World, so tests say only what matters to them."""
 
+from application.services.session_tokens import IssuedTokens
 from application.use_cases.admin.create_admin import CreateAdmin, CreateAdminCommand
 from application.use_cases.auth.login import Login, LoginCommand
 from application.use_cases.auth.register_user import RegisterUser, RegisterUserCommand
-from application.use_cases.auth.session_tokens import IssuedTokens
 from domain.users import User
 from tests.unit.conftest import STRONG_PASSWORD, World
 

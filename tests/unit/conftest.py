@@ -6,9 +6,9 @@ import pytest
 from application.audit import AuditTrail
 from application.emails import EmailTemplates
 from application.ports.throttle import RateLimit
-from application.use_cases.auth.email_verification import VerificationMailer
-from application.use_cases.auth.session_tokens import SessionLifetimes, SessionStarter
-from application.use_cases.auth.throttling import Throttle, ThrottlePolicy
+from application.services.email_verification import VerificationMailer
+from application.services.session_tokens import SessionLifetimes, SessionStarter
+from application.services.throttling import Throttle, ThrottlePolicy
 from infrastructure.persistence.memory.database import MemoryDatabase
 from infrastructure.persistence.memory.unit_of_work import MemoryUnitOfWork
 from infrastructure.security.password_policy import ZxcvbnPasswordPolicy

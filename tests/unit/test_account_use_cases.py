@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 
 from application.errors import InvalidCurrentPassword, InvalidCursor, PasswordPolicyViolation
+from application.services.session_tokens import IssuedTokens
 from application.use_cases.account.change_password import ChangePassword, ChangePasswordCommand
 from application.use_cases.account.deactivate_account import (
     DeactivateAccount,
@@ -11,7 +12,6 @@ from application.use_cases.account.deactivate_account import (
 )
 from application.use_cases.account.delete_account import DeleteAccount, DeleteAccountCommand
 from application.use_cases.account.update_profile import UpdateProfile, UpdateProfileCommand
-from application.use_cases.auth.session_tokens import IssuedTokens
 from application.use_cases.users.get_user import GetUser
 from application.use_cases.users.list_users import ListUsers, ListUsersQuery
 from domain.errors import EmailTaken, LastAdmin, UsernameTaken, UserNotFound

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 
 from application.errors import InvalidRefreshToken, InvalidToken, SessionNotFound
+from application.services.session_tokens import IssuedTokens
 from application.use_cases.auth.authenticate_access_token import AuthenticateAccessToken
 from application.use_cases.auth.logout import Logout, LogoutCommand, LogoutEverywhere
 from application.use_cases.auth.manage_sessions import (
@@ -11,7 +12,6 @@ from application.use_cases.auth.manage_sessions import (
     RevokeSessionCommand,
 )
 from application.use_cases.auth.refresh_session import RefreshSession, RefreshSessionCommand
-from application.use_cases.auth.session_tokens import IssuedTokens
 from domain.users import User
 from tests.unit.builders import log_in, register
 from tests.unit.conftest import LIFETIMES, World

@@ -11,9 +11,9 @@ from application.ports.email import EmailSender
 from application.ports.password_hasher import PasswordHasher
 from application.ports.password_policy import PasswordPolicy
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.account.password_check import load_after_password_check
-from application.use_cases.auth.session_tokens import IssuedTokens, SessionStarter
-from application.use_cases.auth.throttling import Throttle
+from application.services.password_check import load_after_password_check
+from application.services.session_tokens import IssuedTokens, SessionStarter
+from application.services.throttling import Throttle
 from domain.action_tokens import ActionPurpose
 from domain.passwords import normalize_password
 

@@ -5,8 +5,8 @@ from application.audit import AuditTrail
 from application.ports.audit import AuditEventType
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.account.password_check import load_after_password_check
-from application.use_cases.auth.throttling import Throttle
+from application.services.password_check import load_after_password_check
+from application.services.throttling import Throttle
 from domain.errors import UserNotFound
 from domain.users import ensure_an_admin_remains
 

@@ -3,9 +3,9 @@ from dataclasses import dataclass
 
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
+from application.services.email_verification import VerificationMailer
+from application.services.uniqueness import ensure_email_free, ensure_username_free
 from application.unset import UNSET, Unset
-from application.use_cases.auth.email_verification import VerificationMailer
-from application.use_cases.auth.uniqueness import ensure_email_free, ensure_username_free
 from domain.action_tokens import ActionPurpose
 from domain.errors import UserNotFound
 from domain.users import User, normalize_email, validate_username

@@ -4,8 +4,8 @@ from application.audit import AuditTrail
 from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.admin.authorization import actor_id, authorize_admin
-from application.use_cases.admin.user_reference import find_user
+from application.services.authorization import actor_id, authorize_admin
+from application.services.user_reference import find_user
 from domain.users import Role, User, ensure_an_admin_remains
 
 

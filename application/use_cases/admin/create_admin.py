@@ -5,7 +5,7 @@ from application.ports.clock import Clock
 from application.ports.password_hasher import PasswordHasher
 from application.ports.password_policy import PasswordPolicy
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.auth.uniqueness import ensure_email_free, ensure_username_free
+from application.services.uniqueness import ensure_email_free, ensure_username_free
 from domain.passwords import normalize_password
 from domain.users import Role, User, normalize_email, validate_username
 

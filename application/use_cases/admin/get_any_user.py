@@ -1,8 +1,8 @@
 from dataclasses import dataclass
 
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.admin.authorization import authorize_admin
-from application.use_cases.admin.user_reference import find_user
+from application.services.authorization import authorize_admin
+from application.services.user_reference import find_user
 from domain.users import User
 
 

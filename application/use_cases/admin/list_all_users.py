@@ -1,10 +1,9 @@
 from dataclasses import dataclass
 
-from application.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, page_of
+from application.pagination import DEFAULT_PAGE_SIZE, Page, creation_key, decode_cursor, page_of
 from application.ports.repositories import UserFilter
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.admin.authorization import authorize_admin
-from application.use_cases.users.list_users import user_page_key
+from application.services.authorization import authorize_admin
 from domain.users import Role, User
 
 
@@ -32,4 +31,4 @@ class ListAllUsers:
         )
         with self._uow.read_only() as uow:
             rows = uow.users.list(user_filter, limit=query.limit + 1, after=after)
-        return page_of(rows, query.limit, user_page_key)
+        return page_of(rows, query.limit, creation_key)

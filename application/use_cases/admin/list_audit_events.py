@@ -5,7 +5,7 @@ from application.pagination import DEFAULT_PAGE_SIZE, Page, PageKey, decode_curs
 from application.ports.audit import AuditEvent, AuditEventType
 from application.ports.repositories import AuditFilter
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.admin.authorization import authorize_admin
+from application.services.authorization import authorize_admin
 from domain.users import User
 
 

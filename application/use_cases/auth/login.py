@@ -9,8 +9,8 @@ from application.errors import (
 from application.ports.audit import AuditEventType
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.auth.session_tokens import IssuedTokens, SessionStarter
-from application.use_cases.auth.throttling import LoginLocked, Throttle, account_key
+from application.services.session_tokens import IssuedTokens, SessionStarter
+from application.services.throttling import LoginLocked, Throttle, account_key
 from domain.passwords import normalize_password
 from domain.users import User, username_key
 

@@ -7,7 +7,7 @@ from application.ports.clock import Clock
 from application.ports.tokens import AccessTokenService
 from application.ports.unit_of_work import UnitOfWork
 from application.secret_tokens import hash_secret_token, new_secret_token
-from application.use_cases.auth.session_tokens import IssuedTokens, SessionLifetimes
+from application.services.session_tokens import IssuedTokens, SessionLifetimes
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from application.ports.password_hasher import PasswordHasher
 from application.ports.password_policy import PasswordPolicy
 from application.ports.unit_of_work import UnitOfWork
 from application.request_context import current_request
-from application.use_cases.auth.email_verification import VerificationMailer
-from application.use_cases.auth.throttling import Throttle
-from application.use_cases.auth.uniqueness import ensure_email_free, ensure_username_free
+from application.services.email_verification import VerificationMailer
+from application.services.throttling import Throttle
+from application.services.uniqueness import ensure_email_free, ensure_username_free
 from domain.passwords import normalize_password
 from domain.users import User, normalize_email, validate_username
 

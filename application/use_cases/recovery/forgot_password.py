@@ -12,7 +12,7 @@ from application.ports.email import EmailSender
 from application.ports.unit_of_work import UnitOfWork
 from application.request_context import current_request
 from application.secret_tokens import hash_secret_token, new_secret_token
-from application.use_cases.auth.throttling import Throttle
+from application.services.throttling import Throttle
 from domain.action_tokens import ActionPurpose, ActionToken
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from application.ports.password_hasher import PasswordHasher
 from application.ports.password_policy import PasswordPolicy
 from application.ports.unit_of_work import UnitOfWork
 from application.secret_tokens import hash_secret_token
-from application.use_cases.auth.throttling import Throttle, account_key
+from application.services.throttling import Throttle, account_key
 from domain.action_tokens import ActionPurpose
 from domain.passwords import normalize_password
 

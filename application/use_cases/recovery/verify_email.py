@@ -6,8 +6,8 @@ from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
 from application.secret_tokens import hash_secret_token
-from application.use_cases.auth.email_verification import VerificationMailer
-from application.use_cases.auth.throttling import Throttle
+from application.services.email_verification import VerificationMailer
+from application.services.throttling import Throttle
 from domain.action_tokens import ActionPurpose
 from domain.users import User
 

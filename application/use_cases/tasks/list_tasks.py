@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from application.pagination import DEFAULT_PAGE_SIZE, Page, PageKey, decode_cursor, page_of
+from application.pagination import DEFAULT_PAGE_SIZE, Page, creation_key, decode_cursor, page_of
 from application.ports.repositories import TaskFilter
 from application.ports.unit_of_work import UnitOfWork
 from domain.tasks import Priority, Task
@@ -17,10 +17,6 @@ class ListTasksQuery:
     search: str | None = None
     limit: int = DEFAULT_PAGE_SIZE
     cursor: str | None = None
-
-
-def task_page_key(task: Task) -> PageKey:
-    return PageKey(created_at=task.created_at, id=task.id)
 
 
 class ListTasks:
@@ -39,4 +35,4 @@ class ListTasks:
         )
         with self._uow.read_only() as uow:
             rows = uow.tasks.list(query.actor.id, task_filter, limit=query.limit + 1, after=after)
-        return page_of(rows, query.limit, task_page_key)
+        return page_of(rows, query.limit, creation_key)

@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from application.pagination import DEFAULT_PAGE_SIZE, Page, PageKey, decode_cursor, page_of
+from application.pagination import DEFAULT_PAGE_SIZE, Page, creation_key, decode_cursor, page_of
 from application.ports.repositories import UserFilter
 from application.ports.unit_of_work import UnitOfWork
 from domain.users import User
@@ -11,10 +11,6 @@ class ListUsersQuery:
     search: str | None = None
     limit: int = DEFAULT_PAGE_SIZE
     cursor: str | None = None
-
-
-def user_page_key(user: User) -> PageKey:
-    return PageKey(created_at=user.created_at, id=user.id)
 
 
 class ListUsers:
@@ -29,4 +25,4 @@ class ListUsers:
             rows = uow.users.list(
                 UserFilter(search=query.search, active=True), limit=query.limit + 1, after=after
             )
-        return page_of(rows, query.limit, user_page_key)
+        return page_of(rows, query.limit, creation_key)

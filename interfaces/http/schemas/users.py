@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import Form
 from pydantic import BaseModel, Field, model_validator
 
-from application.use_cases.auth.session_tokens import IssuedTokens
+from application.services.session_tokens import IssuedTokens
 from domain.users import (
     EMAIL_MAX_LENGTH,
     FULL_NAME_MAX_LENGTH,

@@ -5,7 +5,7 @@ import uuid
 from application.errors import InvalidCurrentPassword
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
-from application.use_cases.auth.throttling import Throttle, account_key
+from application.services.throttling import Throttle, account_key
 from domain.errors import UserNotFound
 from domain.passwords import normalize_password
 from domain.users import User
