@@ -1,22 +1,35 @@
-"""The audit trail as the use cases use it: one call records an event in the store and the log."""
+"""The audit trail as the use cases use it: events stamped with when and from where, and handed to
+a unit of work, so that an event is stored exactly when the change it records is."""
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from application.errors import StorageUnavailable
+from application.errors import AccountInactive, EmailNotVerified, StorageUnavailable
 from application.ports.audit import AuditEvent, AuditEventType, SecurityLog
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
 from application.request_context import current_request
+from domain.errors import PermissionDenied
 
 logger = logging.getLogger(__name__)
 
+REFUSALS = (PermissionDenied, AccountInactive, EmailNotVerified)
+"""What a caller is refused for who they are (403), as opposed to what they sent."""
+
 
 class AuditTrail:
-    """Records security events. `record` never fails the action it records; `stage` makes the
-    event part of the action's own transaction, stored if and only if the action is."""
+    """Three ways to record, by what the event belongs to:
+
+    - `record(uow, …)`: part of a change. Stored in its transaction, logged once it commits;
+      neither if it rolls back.
+    - `record_alone(…)`: an event with no change of its own (a failed login, a refusal, an email
+      that could not be delivered). Stored and logged in a transaction of its own.
+    - `log_only(…)`: an event anyone can cause in bulk (a rejected bearer token): logged, never
+      stored, so that it cannot fill the database.
+    """
 
     def __init__(self, new_uow: Callable[[], UnitOfWork], log: SecurityLog, clock: Clock) -> None:
         self._new_uow = new_uow
@@ -25,48 +38,52 @@ class AuditTrail:
 
     def record(
         self,
+        uow: UnitOfWork,
         event_type: AuditEventType,
         *,
         user_id: uuid.UUID | None = None,
         actor_id: uuid.UUID | None = None,
         details: dict[str, Any] | None = None,
-        store: bool = True,
-    ) -> AuditEvent:
-        """Write the event to the log and, unless `store` is False, to the audit store.
+    ) -> None:
+        uow.emit(self._event(event_type, user_id, actor_id, details))
 
-        `store=False` is for events anyone can cause in bulk (a rejected bearer token): they are
-        logged, but not allowed to fill the database.
-        """
-        event = self._event(event_type, user_id, actor_id, details)
-        self._log.write(event)
-        if store:
-            try:
-                with self._new_uow() as uow:
-                    uow.audit_events.add(event)
-                    uow.commit()
-            except StorageUnavailable:  # the log line above still holds the event
-                logger.warning("audit event %s not stored: database unavailable", event.id)
-            except Exception:
-                logger.exception("could not store audit event %s", event.event_type.value)
-        return event
-
-    def stage(
+    def record_alone(
         self,
-        uow: UnitOfWork,
         event_type: AuditEventType,
         *,
         user_id: uuid.UUID | None = None,
         details: dict[str, Any] | None = None,
-    ) -> AuditEvent:
-        """Add the event to `uow`'s open transaction, so that it is stored if and only if the
-        change it records is, in the same commit (one commit fewer than `record`: a login's
-        fsync). Pass it to `log` once the transaction has committed."""
+    ) -> None:
+        """Never fails the caller: with the store unreachable, the event is still logged."""
         event = self._event(event_type, user_id, None, details)
-        uow.audit_events.add(event)
-        return event
+        try:
+            with self._new_uow() as uow:
+                uow.emit(event)
+                uow.commit()
+        except StorageUnavailable:
+            self._log.write(event)
+            logger.warning("audit event %s not stored: database unavailable", event.id)
 
-    def log(self, event: AuditEvent) -> None:
-        self._log.write(event)
+    def log_only(
+        self,
+        event_type: AuditEventType,
+        *,
+        user_id: uuid.UUID | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self._log.write(self._event(event_type, user_id, None, details))
+
+    @contextmanager
+    def refusals(self, actor_id: uuid.UUID | None) -> Iterator[None]:
+        """Record a refusal raised inside as `permission_denied` naming the actor (None: the
+        operator), whichever interface asked, and let it go on."""
+        try:
+            yield
+        except REFUSALS as refusal:
+            self.record_alone(
+                AuditEventType.PERMISSION_DENIED, user_id=actor_id, details={"code": refusal.code}
+            )
+            raise
 
     def _event(
         self,

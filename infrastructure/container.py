@@ -46,6 +46,7 @@ from application.use_cases.tasks.list_tasks import ListTasks
 from application.use_cases.tasks.update_task import UpdateTask
 from application.use_cases.users.get_user import GetUser
 from application.use_cases.users.list_users import ListUsers
+from infrastructure.after_commit import LogAndSend
 from infrastructure.clock import SystemClock
 from infrastructure.email.console import ConsoleEmailSender
 from infrastructure.email.smtp import SmtpEmailSender
@@ -93,7 +94,7 @@ def _access_tokens(settings: Settings, clock: SystemClock) -> JwtAccessTokenServ
     )
 
 
-def _throttle_policy(settings: Settings) -> ThrottlePolicy:
+def throttle_policy(settings: Settings) -> ThrottlePolicy:
     return ThrottlePolicy(
         account_failures=RateLimit(
             settings.login_max_failures, settings.login_failure_window_seconds
@@ -120,7 +121,7 @@ def _email_sender(
         return
 
     def report_failure(message: EmailMessage, error: Exception) -> None:
-        audit().record(
+        audit().record_alone(
             AuditEventType.EMAIL_DELIVERY_FAILED,
             details={
                 "recipient_domain": message.to.rpartition("@")[2],
@@ -149,24 +150,49 @@ def _session_lifetimes(settings: Settings) -> SessionLifetimes:
 
 
 class Container(containers.DeclarativeContainer):
+    """Every use case wired to its adapters, by keyword (a renamed or moved argument fails here,
+    not silently at run time)."""
+
     settings = providers.Singleton(Settings)
     persistence = providers.Callable(_persistence_kind, settings)
 
     clock = providers.Singleton(SystemClock)
+    security_log = providers.Singleton(LoggingSecurityLog)
+    email_templates = providers.Singleton(
+        EmailTemplates, public_base_url=settings.provided.public_base_url
+    )
+    # The audit trail reaches the sender lazily (it is defined below): an undeliverable email is
+    # audited through a unit of work whose commits hand their emails to this very sender.
+    __self__ = providers.Self()
+    email_sender = providers.Resource(_email_sender, settings, __self__.provided.audit_trail)
+    after_commit = providers.Singleton(LogAndSend, log=security_log, sender=email_sender)
+
     engine = providers.Resource(_engine, settings)
     database_outage_log = providers.Singleton(DatabaseOutageLog)
     memory_database = providers.Singleton(MemoryDatabase)
     uow = providers.Selector(
         persistence,
-        memory=providers.Factory(MemoryUnitOfWork, memory_database),
-        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine, database_outage_log),
+        memory=providers.Factory(
+            MemoryUnitOfWork, database=memory_database, after_commit=after_commit
+        ),
+        sqlalchemy=providers.Factory(
+            SqlAlchemyUnitOfWork,
+            engine=engine,
+            outage_log=database_outage_log,
+            after_commit=after_commit,
+        ),
+    )
+    audit_trail = providers.Singleton(
+        AuditTrail, new_uow=uow.provider, log=security_log, clock=clock
     )
     readiness = providers.Selector(
         persistence,
         memory=providers.Singleton(MemoryReadiness),
-        sqlalchemy=providers.Singleton(SqlAlchemyReadiness, engine, database_outage_log),
+        sqlalchemy=providers.Singleton(
+            SqlAlchemyReadiness, engine=engine, outage_log=database_outage_log
+        ),
     )
-    migrator = providers.Factory(AlembicMigrator, settings.provided.database_url)
+    migrator = providers.Factory(AlembicMigrator, database_url=settings.provided.database_url)
 
     password_hasher = providers.Singleton(
         Argon2PasswordHasher,
@@ -181,110 +207,130 @@ class Container(containers.DeclarativeContainer):
     )
     access_tokens = providers.Singleton(_access_tokens, settings, clock)
     session_lifetimes = providers.Singleton(_session_lifetimes, settings)
-    session_starter = providers.Singleton(SessionStarter, access_tokens, clock, session_lifetimes)
+    session_starter = providers.Singleton(
+        SessionStarter, tokens=access_tokens, clock=clock, lifetimes=session_lifetimes
+    )
+    rate_limiter = providers.Singleton(_rate_limiter, settings)
     throttle = providers.Singleton(
-        Throttle,
-        providers.Singleton(_rate_limiter, settings),
-        providers.Callable(_throttle_policy, settings),
+        Throttle, limiter=rate_limiter, policy=providers.Callable(throttle_policy, settings)
     )
-    audit_trail = providers.Singleton(
-        AuditTrail, uow.provider, providers.Singleton(LoggingSecurityLog), clock
-    )
-    email_templates = providers.Singleton(EmailTemplates, settings.provided.public_base_url)
-    email_sender = providers.Resource(_email_sender, settings, audit_trail.provider)
     verification_mailer = providers.Singleton(
-        VerificationMailer, email_templates, email_sender, clock
+        VerificationMailer, templates=email_templates, clock=clock
     )
 
     register_user = providers.Factory(
         RegisterUser,
-        uow,
-        password_hasher,
-        password_policy,
-        clock,
-        throttle,
-        verification_mailer,
-        audit_trail,
+        uow=uow,
+        hasher=password_hasher,
+        policy=password_policy,
+        clock=clock,
+        throttle=throttle,
+        mailer=verification_mailer,
+        audit=audit_trail,
     )
     login = providers.Factory(
         Login,
-        uow,
-        password_hasher,
-        session_starter,
-        throttle,
-        audit_trail,
+        uow=uow,
+        hasher=password_hasher,
+        sessions=session_starter,
+        throttle=throttle,
+        audit=audit_trail,
         require_email_verification=settings.provided.require_email_verification,
     )
     authenticate_access_token = providers.Factory(
-        AuthenticateAccessToken, uow, access_tokens, clock, audit_trail
+        AuthenticateAccessToken, uow=uow, tokens=access_tokens, clock=clock, audit=audit_trail
     )
     refresh_session = providers.Factory(
-        RefreshSession, uow, access_tokens, clock, session_lifetimes, audit_trail
+        RefreshSession,
+        uow=uow,
+        tokens=access_tokens,
+        clock=clock,
+        lifetimes=session_lifetimes,
+        audit=audit_trail,
     )
-    logout = providers.Factory(Logout, uow, clock, audit_trail)
-    logout_everywhere = providers.Factory(LogoutEverywhere, uow, clock, audit_trail)
-    list_sessions = providers.Factory(ListSessions, uow, clock)
-    revoke_session = providers.Factory(RevokeSession, uow, clock, audit_trail)
+    logout = providers.Factory(Logout, uow=uow, clock=clock, audit=audit_trail)
+    logout_everywhere = providers.Factory(LogoutEverywhere, uow=uow, clock=clock, audit=audit_trail)
+    list_sessions = providers.Factory(ListSessions, uow=uow, clock=clock)
+    revoke_session = providers.Factory(RevokeSession, uow=uow, clock=clock, audit=audit_trail)
     forgot_password = providers.Factory(
-        ForgotPassword, uow, clock, throttle, email_templates, email_sender, audit_trail
+        ForgotPassword,
+        uow=uow,
+        clock=clock,
+        throttle=throttle,
+        templates=email_templates,
+        audit=audit_trail,
     )
     reset_password = providers.Factory(
         ResetPassword,
-        uow,
-        password_hasher,
-        password_policy,
-        clock,
-        throttle,
-        email_templates,
-        email_sender,
-        audit_trail,
+        uow=uow,
+        hasher=password_hasher,
+        policy=password_policy,
+        clock=clock,
+        throttle=throttle,
+        templates=email_templates,
+        audit=audit_trail,
     )
-    verify_email = providers.Factory(VerifyEmail, uow, clock, audit_trail)
+    verify_email = providers.Factory(VerifyEmail, uow=uow, clock=clock, audit=audit_trail)
     request_email_verification = providers.Factory(
-        RequestEmailVerification, uow, throttle, verification_mailer
+        RequestEmailVerification, uow=uow, throttle=throttle, mailer=verification_mailer
     )
 
-    update_profile = providers.Factory(UpdateProfile, uow, clock, verification_mailer)
+    update_profile = providers.Factory(
+        UpdateProfile, uow=uow, clock=clock, mailer=verification_mailer
+    )
     change_password = providers.Factory(
         ChangePassword,
-        uow,
-        password_hasher,
-        password_policy,
-        clock,
-        session_starter,
-        throttle,
-        email_templates,
-        email_sender,
-        audit_trail,
+        uow=uow,
+        hasher=password_hasher,
+        policy=password_policy,
+        clock=clock,
+        sessions=session_starter,
+        throttle=throttle,
+        templates=email_templates,
+        audit=audit_trail,
     )
     deactivate_account = providers.Factory(
-        DeactivateAccount, uow, password_hasher, throttle, clock, audit_trail
+        DeactivateAccount,
+        uow=uow,
+        hasher=password_hasher,
+        throttle=throttle,
+        clock=clock,
+        audit=audit_trail,
     )
-    delete_account = providers.Factory(DeleteAccount, uow, password_hasher, throttle, audit_trail)
-    list_users = providers.Factory(ListUsers, uow)
-    get_user = providers.Factory(GetUser, uow)
+    delete_account = providers.Factory(
+        DeleteAccount, uow=uow, hasher=password_hasher, throttle=throttle, audit=audit_trail
+    )
+    list_users = providers.Factory(ListUsers, uow=uow)
+    get_user = providers.Factory(GetUser, uow=uow)
 
-    create_admin = providers.Factory(CreateAdmin, uow, password_hasher, password_policy, clock)
-    list_all_users = providers.Factory(ListAllUsers, uow)
-    activate_user = providers.Factory(ActivateUser, uow, clock, audit_trail)
-    deactivate_user = providers.Factory(DeactivateUser, uow, clock, audit_trail)
-    change_role = providers.Factory(ChangeRole, uow, clock, audit_trail)
-    delete_user = providers.Factory(DeleteUser, uow, audit_trail)
-    get_any_user = providers.Factory(GetAnyUser, uow)
-    list_audit_events = providers.Factory(ListAuditEvents, uow)
+    create_admin = providers.Factory(
+        CreateAdmin,
+        uow=uow,
+        hasher=password_hasher,
+        policy=password_policy,
+        clock=clock,
+        audit=audit_trail,
+    )
+    list_all_users = providers.Factory(ListAllUsers, uow=uow, audit=audit_trail)
+    activate_user = providers.Factory(ActivateUser, uow=uow, clock=clock, audit=audit_trail)
+    deactivate_user = providers.Factory(DeactivateUser, uow=uow, clock=clock, audit=audit_trail)
+    change_role = providers.Factory(ChangeRole, uow=uow, clock=clock, audit=audit_trail)
+    delete_user = providers.Factory(DeleteUser, uow=uow, audit=audit_trail)
+    get_any_user = providers.Factory(GetAnyUser, uow=uow, audit=audit_trail)
+    list_audit_events = providers.Factory(ListAuditEvents, uow=uow, audit=audit_trail)
 
-    create_task = providers.Factory(CreateTask, uow, clock)
-    list_tasks = providers.Factory(ListTasks, uow)
-    get_task = providers.Factory(GetTask, uow)
-    update_task = providers.Factory(UpdateTask, uow, clock)
-    delete_task = providers.Factory(DeleteTask, uow)
+    create_task = providers.Factory(CreateTask, uow=uow, clock=clock)
+    list_tasks = providers.Factory(ListTasks, uow=uow)
+    get_task = providers.Factory(GetTask, uow=uow)
+    update_task = providers.Factory(UpdateTask, uow=uow, clock=clock)
+    delete_task = providers.Factory(DeleteTask, uow=uow)
 
-    create_post = providers.Factory(CreatePost, uow, clock)
-    list_published_posts = providers.Factory(ListPublishedPosts, uow)
-    list_my_posts = providers.Factory(ListMyPosts, uow)
-    get_post = providers.Factory(GetPost, uow)
-    update_own_post = providers.Factory(UpdateOwnPost, uow, clock)
-    delete_post = providers.Factory(DeletePost, uow)
+    create_post = providers.Factory(CreatePost, uow=uow, clock=clock)
+    list_published_posts = providers.Factory(ListPublishedPosts, uow=uow)
+    list_my_posts = providers.Factory(ListMyPosts, uow=uow)
+    get_post = providers.Factory(GetPost, uow=uow)
+    update_own_post = providers.Factory(UpdateOwnPost, uow=uow, clock=clock, audit=audit_trail)
+    delete_post = providers.Factory(DeletePost, uow=uow, audit=audit_trail)
 
 
 def build_container(settings: Settings | None = None) -> Container:

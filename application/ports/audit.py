@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 class AuditEventType(StrEnum):
     USER_REGISTERED = "user_registered"
+    ADMIN_CREATED = "admin_created"
     LOGIN_SUCCEEDED = "login_succeeded"
     LOGIN_FAILED = "login_failed"
     LOGIN_THROTTLED = "login_throttled"

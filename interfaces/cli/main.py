@@ -9,6 +9,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from application.services.authorization import OPERATOR
 from application.use_cases.admin.create_admin import CreateAdminCommand
 from application.use_cases.admin.list_all_users import ListAllUsersQuery
 from application.use_cases.admin.set_user_active import SetUserActiveCommand
@@ -117,7 +118,9 @@ def create_admin(
     user = (
         _container()
         .create_admin()
-        .execute(CreateAdminCommand(username=username, email=email, password=password))
+        .execute(
+            CreateAdminCommand(actor=OPERATOR, username=username, email=email, password=password)
+        )
     )
     typer.echo(f"created admin {user.username} ({user.id})")
 
@@ -128,7 +131,7 @@ def list_users() -> None:
     use_case = _container().list_all_users()
     cursor = None
     while True:
-        page = use_case.execute(ListAllUsersQuery(limit=100, cursor=cursor))
+        page = use_case.execute(ListAllUsersQuery(actor=OPERATOR, limit=100, cursor=cursor))
         for user in page.items:
             typer.echo(_describe(user))
         if page.next_cursor is None:
@@ -139,14 +142,18 @@ def list_users() -> None:
 @users_app.command("activate")
 def activate(user: Annotated[str, typer.Argument(help="The user's id or username.")]) -> None:
     """Reopen an account."""
-    activated = _container().activate_user().execute(SetUserActiveCommand(user=user))
+    activated = (
+        _container().activate_user().execute(SetUserActiveCommand(actor=OPERATOR, user=user))
+    )
     typer.echo(f"activated {_describe(activated)}")
 
 
 @users_app.command("deactivate")
 def deactivate(user: Annotated[str, typer.Argument(help="The user's id or username.")]) -> None:
     """Close an account and revoke its tokens."""
-    deactivated = _container().deactivate_user().execute(SetUserActiveCommand(user=user))
+    deactivated = (
+        _container().deactivate_user().execute(SetUserActiveCommand(actor=OPERATOR, user=user))
+    )
     typer.echo(f"deactivated {_describe(deactivated)}")
 
 

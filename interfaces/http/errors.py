@@ -9,7 +9,6 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.errors import (
@@ -27,7 +26,6 @@ from application.errors import (
     StorageUnavailable,
     TooManyAttempts,
 )
-from application.ports.audit import AuditEventType
 from domain.errors import (
     DomainError,
     EmailTaken,
@@ -132,18 +130,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         # adapter logs the outage once, when it begins and when it ends.
         headers = {"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}
         return error_response(status, exc.code, exc.detail, headers)
-    if status == 403:
-        await run_in_threadpool(_record_denial, request, exc)
     return error_response(status, exc.code, exc.detail)
-
-
-def _record_denial(request: Request, exc: DomainError) -> None:
-    """Every 403 goes into the audit trail, naming the caller (set by the auth dependency)."""
-    request.app.state.container.audit_trail().record(
-        AuditEventType.PERMISSION_DENIED,
-        user_id=getattr(request.state, "user_id", None),
-        details={"code": exc.code, "method": request.method, "path": request.url.path},
-    )
 
 
 async def _not_authenticated(request: Request, exc: Exception) -> JSONResponse:

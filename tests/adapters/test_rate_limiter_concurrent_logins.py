@@ -21,13 +21,16 @@ from application.services.session_tokens import SessionStarter
 from application.services.throttling import Throttle
 from application.use_cases.auth.login import Login, LoginCommand
 from domain.users import User
+from infrastructure.after_commit import LogAndSend
+from infrastructure.container import throttle_policy
 from infrastructure.persistence.memory import MemoryDatabase, MemoryUnitOfWork
 from infrastructure.throttle import LimitsRateLimiter, memory_rate_limiter, redis_storage
-from tests.unit.conftest import LIFETIMES, POLICY, STRONG_PASSWORD
+from tests.unit.conftest import LIFETIMES, SETTINGS, STRONG_PASSWORD
 from tests.unit.fakes import (
     FakeAccessTokens,
     FakeClock,
     FakePasswordHasher,
+    RecordingEmailSender,
     RecordingSecurityLog,
 )
 
@@ -77,8 +80,11 @@ def test_concurrent_wrong_logins_get_at_most_the_limit_of_password_checks(
     database = MemoryDatabase()
     clock = FakeClock()
     hasher = GatedHasher()
-    throttle = Throttle(limiter, POLICY)
-    audit = AuditTrail(lambda: MemoryUnitOfWork(database), RecordingSecurityLog(), clock)
+    policy = throttle_policy(SETTINGS)
+    throttle = Throttle(limiter, policy)
+    security_log = RecordingSecurityLog()
+    after_commit = LogAndSend(security_log, RecordingEmailSender())
+    audit = AuditTrail(lambda: MemoryUnitOfWork(database, after_commit), security_log, clock)
     with MemoryUnitOfWork(database) as uow:
         uow.users.add(
             User.register(
@@ -95,7 +101,7 @@ def test_concurrent_wrong_logins_get_at_most_the_limit_of_password_checks(
 
     def wrong_login() -> None:
         login = Login(
-            MemoryUnitOfWork(database),
+            MemoryUnitOfWork(database, after_commit),
             hasher,
             SessionStarter(FakeAccessTokens(), clock, LIFETIMES),
             throttle,
@@ -125,5 +131,5 @@ def test_concurrent_wrong_logins_get_at_most_the_limit_of_password_checks(
         thread.join(WAIT_SECONDS)
 
     assert everyone_placed
-    assert hasher.arrived == POLICY.account_failures.amount
+    assert hasher.arrived == policy.account_failures.amount
     assert sorted(outcomes) == ["401"] * 5 + ["429"] * (LOGINS - 5)

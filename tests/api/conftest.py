@@ -7,6 +7,7 @@ import pytest
 from dependency_injector import providers
 from fastapi.testclient import TestClient
 
+from application.services.authorization import OPERATOR
 from application.use_cases.admin.create_admin import CreateAdminCommand
 from infrastructure.container import Container, build_container
 from infrastructure.persistence.migrator import AlembicMigrator
@@ -124,6 +125,8 @@ def admin_token(api: Api) -> str:
     """An admin made the way the contract makes the first one: by the create-admin use case."""
     container = api.client.app.state.container  # type: ignore[attr-defined]
     container.create_admin().execute(
-        CreateAdminCommand(username="root", email="root@example.com", password=STRONG_PASSWORD)
+        CreateAdminCommand(
+            actor=OPERATOR, username="root", email="root@example.com", password=STRONG_PASSWORD
+        )
     )
     return api.token("root")

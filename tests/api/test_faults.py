@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from application.errors import StorageUnavailable
+from application.services.authorization import OPERATOR
 from application.use_cases.admin.create_admin import CreateAdminCommand
 from infrastructure.container import Container, build_container
 from infrastructure.email.smtp import SmtpEmailSender
@@ -349,7 +350,9 @@ def test_smtp_unreachable_still_accepts_the_reset_request_and_audits_the_failure
         assert sender.flush(timeout=30)
 
         container.create_admin().execute(
-            CreateAdminCommand(username="root", email="root@example.com", password=STRONG_PASSWORD)
+            CreateAdminCommand(
+                actor=OPERATOR, username="root", email="root@example.com", password=STRONG_PASSWORD
+            )
         )
         events = client.get(
             "/admin/audit-events",

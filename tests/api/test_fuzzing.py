@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from application.services.authorization import OPERATOR
 from application.use_cases.admin.create_admin import CreateAdminCommand
 from infrastructure.container import build_container
 from interfaces.http.app import create_app
@@ -106,7 +107,9 @@ def fuzzed() -> Iterator[Fuzzed]:
         body = {"username": "alice", "email": "alice@example.com", "password": PASSWORD}
         assert client.post("/auth/register", json=body).status_code == 201
         APP.state.container.create_admin().execute(
-            CreateAdminCommand(username="root", email="root@example.com", password=PASSWORD)
+            CreateAdminCommand(
+                actor=OPERATOR, username="root", email="root@example.com", password=PASSWORD
+            )
         )
         yield Fuzzed(client, Account(client, "alice"), Account(client, "root"))
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from application.services.authorization import OPERATOR
 from application.use_cases.admin.create_admin import CreateAdminCommand
 from tests.api.conftest import STRONG_PASSWORD, Api, bearer
 
@@ -60,7 +61,10 @@ def make_admin(api: Api, username: str) -> None:
     container = api.client.app.state.container  # type: ignore[attr-defined]
     container.create_admin().execute(
         CreateAdminCommand(
-            username=username, email=f"{username}@example.com", password=STRONG_PASSWORD
+            actor=OPERATOR,
+            username=username,
+            email=f"{username}@example.com",
+            password=STRONG_PASSWORD,
         )
     )
 

@@ -187,7 +187,9 @@ async def test_forgot_password_answers_before_any_work_on_the_address(
     sender.answered.set()
     container.email_sender.override(providers.Object(sender))
     database = MemoryDatabase()
-    container.uow.override(providers.Factory(CountingUnitOfWork, database))
+    container.uow.override(
+        providers.Factory(CountingUnitOfWork, database, after_commit=container.after_commit)
+    )
     app = create_app(container)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://tessera"

@@ -59,6 +59,27 @@ def assert_one_line_failure(result: subprocess.CompletedProcess[str], words: str
     assert words in lines[0].lower()
 
 
+def test_create_admin_and_deactivate_are_audited_as_the_operators(
+    database_url: str, tmp_path: Path
+) -> None:
+    created = tessera(database_url, *ADMIN, "--password-stdin", stdin=STRONG_PASSWORD + "\n")
+    assert created.returncode == 0, created.stderr
+    second = [*ADMIN[:2], "--username", "ada", "--email", "ada@example.com", "--password-stdin"]
+    assert tessera(database_url, *second, stdin=STRONG_PASSWORD + "\n").returncode == 0
+    deactivated = tessera(database_url, "users", "deactivate", "ada")
+    assert deactivated.returncode == 0, deactivated.stderr
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
+        rows = db.execute(
+            "SELECT event_type, user_id FROM audit_events ORDER BY occurred_at"
+        ).fetchall()
+        ids = dict(db.execute("SELECT username, id FROM users").fetchall())
+    assert rows == [
+        ("admin_created", ids["root"]),
+        ("admin_created", ids["ada"]),
+        ("account_deactivated", ids["ada"]),
+    ]
+
+
 def test_create_admin_then_log_in_over_http(database_url: str, tmp_path: Path) -> None:
     result = tessera(database_url, *ADMIN, "--password-stdin", stdin=STRONG_PASSWORD + "\n")
     assert result.returncode == 0, result.stderr

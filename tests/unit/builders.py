@@ -1,9 +1,10 @@
 """Building use cases and accounts in a World, so tests say only what matters to them."""
 
+from application.services.authorization import OPERATOR
 from application.services.session_tokens import IssuedTokens
-from application.use_cases.admin.create_admin import CreateAdmin, CreateAdminCommand
+from application.use_cases.admin.create_admin import CreateAdminCommand
 from application.use_cases.auth.login import Login, LoginCommand
-from application.use_cases.auth.register_user import RegisterUser, RegisterUserCommand
+from application.use_cases.auth.register_user import RegisterUserCommand
 from domain.users import User
 from tests.unit.conftest import STRONG_PASSWORD, World
 
@@ -15,15 +16,7 @@ def register(
     password: str = STRONG_PASSWORD,
     full_name: str | None = None,
 ) -> User:
-    use_case = RegisterUser(
-        world.uow(),
-        world.hasher,
-        world.policy,
-        world.clock,
-        world.throttle,
-        world.mailer,
-        world.audit,
-    )
+    use_case = world.container.register_user()
     return use_case.execute(
         RegisterUserCommand(
             username=username,
@@ -35,21 +28,16 @@ def register(
 
 
 def create_admin(world: World, username: str = "root", password: str = STRONG_PASSWORD) -> User:
-    use_case = CreateAdmin(world.uow(), world.hasher, world.policy, world.clock)
+    use_case = world.container.create_admin()
     return use_case.execute(
-        CreateAdminCommand(username=username, email=f"{username}@example.com", password=password)
+        CreateAdminCommand(
+            actor=OPERATOR, username=username, email=f"{username}@example.com", password=password
+        )
     )
 
 
 def login_use_case(world: World, *, require_email_verification: bool = False) -> Login:
-    return Login(
-        world.uow(),
-        world.hasher,
-        world.sessions,
-        world.throttle,
-        world.audit,
-        require_email_verification,
-    )
+    return world.container.login(require_email_verification=require_email_verification)
 
 
 def log_in(world: World, login: str = "alice", password: str = STRONG_PASSWORD) -> IssuedTokens:

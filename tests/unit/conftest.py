@@ -2,16 +2,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from dependency_injector import providers
 
 from application.audit import AuditTrail
 from application.emails import EmailTemplates
-from application.ports.throttle import RateLimit
 from application.services.email_verification import VerificationMailer
 from application.services.session_tokens import SessionLifetimes, SessionStarter
-from application.services.throttling import Throttle, ThrottlePolicy
+from application.services.throttling import Throttle
+from infrastructure.container import Container, build_container
 from infrastructure.persistence.memory.database import MemoryDatabase
 from infrastructure.persistence.memory.unit_of_work import MemoryUnitOfWork
 from infrastructure.security.password_policy import ZxcvbnPasswordPolicy
+from infrastructure.settings import Settings
 from tests.unit.fakes import (
     CountingRateLimiter,
     FakeAccessTokens,
@@ -23,14 +25,13 @@ from tests.unit.fakes import (
 
 STRONG_PASSWORD = "correct horse battery staple"
 BASE_URL = "https://tessera.example"
-LIFETIMES = SessionLifetimes(idle=timedelta(days=7), absolute=timedelta(days=30))
-POLICY = ThrottlePolicy(
-    account_failures=RateLimit(5, 900),
-    login_attempts_per_ip=RateLimit(60, 60),
-    password_resets_per_email=RateLimit(5, 3600),
-    password_resets_per_ip=RateLimit(30, 60),
-    registrations_per_ip=RateLimit(100, 60),
-    verification_emails_per_user=RateLimit(5, 3600),
+# The service's defaults, as the container derives them from the settings.
+SETTINGS = Settings(
+    _env_file=None, environment="test", database_url="memory://", public_base_url=BASE_URL
+)
+LIFETIMES = SessionLifetimes(
+    idle=timedelta(days=SETTINGS.refresh_token_expire_days),
+    absolute=timedelta(days=SETTINGS.session_max_lifetime_days),
 )
 
 
@@ -52,31 +53,44 @@ class World:
     templates: EmailTemplates
     mailer: VerificationMailer
 
+    container: Container
+    """The service's own wiring, with these fakes in it: `world.container.login()`."""
+
     def uow(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.database)
+        uow = self.container.uow()
+        assert isinstance(uow, MemoryUnitOfWork)
+        return uow
 
 
 @pytest.fixture
 def world() -> World:
-    database = MemoryDatabase()
-    clock = FakeClock()
-    tokens = FakeAccessTokens()
-    limiter = CountingRateLimiter()
-    emails = RecordingEmailSender()
-    security_log = RecordingSecurityLog()
-    templates = EmailTemplates(BASE_URL)
+    """The container the service runs on, its adapters replaced by fast, inspectable fakes."""
+    container = build_container(SETTINGS)
+    clock, hasher, tokens = FakeClock(), FakePasswordHasher(), FakeAccessTokens()
+    limiter, emails, security_log = (
+        CountingRateLimiter(),
+        RecordingEmailSender(),
+        RecordingSecurityLog(),
+    )
+    container.clock.override(providers.Object(clock))
+    container.password_hasher.override(providers.Object(hasher))
+    container.access_tokens.override(providers.Object(tokens))
+    container.rate_limiter.override(providers.Object(limiter))
+    container.email_sender.override(providers.Object(emails))
+    container.security_log.override(providers.Object(security_log))
     return World(
-        database=database,
+        database=container.memory_database(),
         clock=clock,
-        hasher=FakePasswordHasher(),
+        hasher=hasher,
         tokens=tokens,
-        policy=ZxcvbnPasswordPolicy(),
-        sessions=SessionStarter(tokens, clock, LIFETIMES),
+        policy=container.password_policy(),
+        sessions=container.session_starter(),
         limiter=limiter,
-        throttle=Throttle(limiter, POLICY),
+        throttle=container.throttle(),
         emails=emails,
         security_log=security_log,
-        audit=AuditTrail(lambda: MemoryUnitOfWork(database), security_log, clock),
-        templates=templates,
-        mailer=VerificationMailer(templates, emails, clock),
+        audit=container.audit_trail(),
+        templates=container.email_templates(),
+        mailer=container.verification_mailer(),
+        container=container,
     )

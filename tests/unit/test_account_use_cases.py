@@ -5,15 +5,13 @@ import pytest
 
 from application.errors import InvalidCurrentPassword, InvalidCursor, PasswordPolicyViolation
 from application.services.session_tokens import IssuedTokens
-from application.use_cases.account.change_password import ChangePassword, ChangePasswordCommand
+from application.use_cases.account.change_password import ChangePasswordCommand
 from application.use_cases.account.deactivate_account import (
-    DeactivateAccount,
     DeactivateAccountCommand,
 )
-from application.use_cases.account.delete_account import DeleteAccount, DeleteAccountCommand
-from application.use_cases.account.update_profile import UpdateProfile, UpdateProfileCommand
-from application.use_cases.users.get_user import GetUser
-from application.use_cases.users.list_users import ListUsers, ListUsersQuery
+from application.use_cases.account.delete_account import DeleteAccountCommand
+from application.use_cases.account.update_profile import UpdateProfileCommand
+from application.use_cases.users.list_users import ListUsersQuery
 from domain.errors import EmailTaken, LastAdmin, UsernameTaken, UserNotFound
 from tests.unit.builders import create_admin, log_in, register, stored
 from tests.unit.conftest import STRONG_PASSWORD, World
@@ -22,17 +20,7 @@ NEW_PASSWORD = "another fine passphrase 42"
 
 
 def change_password(world: World, user_id: uuid.UUID, current: str, new: str) -> IssuedTokens:
-    use_case = ChangePassword(
-        world.uow(),
-        world.hasher,
-        world.policy,
-        world.clock,
-        world.sessions,
-        world.throttle,
-        world.templates,
-        world.emails,
-        world.audit,
-    )
+    use_case = world.container.change_password()
     return use_case.execute(
         ChangePasswordCommand(user_id=user_id, current_password=current, new_password=new)
     )
@@ -74,9 +62,7 @@ class TestDeactivateAndDelete:
     def test_deactivation_needs_the_password_and_revokes_sessions(self, world: World) -> None:
         user = register(world)
         session = log_in(world).session
-        use_case = DeactivateAccount(
-            world.uow(), world.hasher, world.throttle, world.clock, world.audit
-        )
+        use_case = world.container.deactivate_account()
         with pytest.raises(InvalidCurrentPassword):
             use_case.execute(DeactivateAccountCommand(user.id, "not my password at all"))
         assert stored(world, user).is_active
@@ -92,24 +78,22 @@ class TestDeactivateAndDelete:
     def test_the_last_admin_can_neither_deactivate_nor_delete(self, world: World) -> None:
         admin = create_admin(world)
         with pytest.raises(LastAdmin):
-            DeactivateAccount(
-                world.uow(), world.hasher, world.throttle, world.clock, world.audit
-            ).execute(DeactivateAccountCommand(admin.id, STRONG_PASSWORD))
+            world.container.deactivate_account().execute(
+                DeactivateAccountCommand(admin.id, STRONG_PASSWORD)
+            )
         with pytest.raises(LastAdmin):
-            DeleteAccount(world.uow(), world.hasher, world.throttle, world.audit).execute(
+            world.container.delete_account().execute(
                 DeleteAccountCommand(admin.id, STRONG_PASSWORD)
             )
         create_admin(world, "second")
-        DeleteAccount(world.uow(), world.hasher, world.throttle, world.audit).execute(
-            DeleteAccountCommand(admin.id, STRONG_PASSWORD)
-        )
+        world.container.delete_account().execute(DeleteAccountCommand(admin.id, STRONG_PASSWORD))
         with world.uow() as uow:
             assert uow.users.get(admin.id) is None
 
     def test_deletion_removes_the_user_and_their_sessions(self, world: World) -> None:
         user = register(world)
         session = log_in(world).session
-        use_case = DeleteAccount(world.uow(), world.hasher, world.throttle, world.audit)
+        use_case = world.container.delete_account()
         with pytest.raises(InvalidCurrentPassword):
             use_case.execute(DeleteAccountCommand(user.id, "not my password at all"))
         use_case.execute(DeleteAccountCommand(user.id, STRONG_PASSWORD))
@@ -127,7 +111,7 @@ class TestProfile:
             saved.email_verified = True
             uow.users.update(saved)
             uow.commit()
-        update = UpdateProfile(world.uow(), world.clock, world.mailer)
+        update = world.container.update_profile()
         renamed = update.execute(UpdateProfileCommand(user_id=user.id, username="Alicia"))
         assert (renamed.username, renamed.full_name, renamed.email_verified) == (
             "Alicia",
@@ -143,7 +127,7 @@ class TestProfile:
     def test_update_refuses_names_taken_by_others(self, world: World) -> None:
         user = register(world, "alice")
         register(world, "bob")
-        update = UpdateProfile(world.uow(), world.clock, world.mailer)
+        update = world.container.update_profile()
         with pytest.raises(UsernameTaken):
             update.execute(UpdateProfileCommand(user_id=user.id, username="BOB"))
         with pytest.raises(EmailTaken):
@@ -165,7 +149,7 @@ class TestDirectory:
             saved.deactivate(world.clock.now())
             uow.users.update(saved)
             uow.commit()
-        use_case = ListUsers(world.uow())
+        use_case = world.container.list_users()
         seen, cursor = [], None
         while True:
             page = use_case.execute(ListUsersQuery(limit=3, cursor=cursor))
@@ -178,7 +162,7 @@ class TestDirectory:
     def test_search_is_a_literal_case_insensitive_substring(self, world: World) -> None:
         register(world, "ab_cd")
         register(world, "abxcd", full_name="Percent 100%")
-        use_case = ListUsers(world.uow())
+        use_case = world.container.list_users()
         assert [u.username for u in use_case.execute(ListUsersQuery(search="B_C")).items] == [
             "ab_cd"
         ]
@@ -189,11 +173,11 @@ class TestDirectory:
     @pytest.mark.parametrize("cursor", ["garbage", "eyJ0IjoxfQ", "", "!!!"])
     def test_a_malformed_cursor_is_refused(self, world: World, cursor: str) -> None:
         with pytest.raises(InvalidCursor):
-            ListUsers(world.uow()).execute(ListUsersQuery(cursor=cursor))
+            world.container.list_users().execute(ListUsersQuery(cursor=cursor))
 
     def test_get_user_hides_inactive_users(self, world: World) -> None:
         user = register(world)
-        assert GetUser(world.uow()).execute(user.id) == user
+        assert world.container.get_user().execute(user.id) == user
         with world.uow() as uow:
             saved = uow.users.get(user.id)
             assert saved is not None
@@ -201,4 +185,4 @@ class TestDirectory:
             uow.users.update(saved)
             uow.commit()
         with pytest.raises(UserNotFound):
-            GetUser(world.uow()).execute(user.id)
+            world.container.get_user().execute(user.id)

@@ -1,13 +1,12 @@
 import pytest
 
 from application.errors import PasswordPolicyViolation
-from application.use_cases.admin.change_role import ChangeRole, ChangeRoleCommand
-from application.use_cases.admin.delete_user import DeleteUser, DeleteUserCommand
-from application.use_cases.admin.get_any_user import GetAnyUser, GetAnyUserQuery
-from application.use_cases.admin.list_all_users import ListAllUsers, ListAllUsersQuery
+from application.services.authorization import OPERATOR
+from application.use_cases.admin.change_role import ChangeRoleCommand
+from application.use_cases.admin.delete_user import DeleteUserCommand
+from application.use_cases.admin.get_any_user import GetAnyUserQuery
+from application.use_cases.admin.list_all_users import ListAllUsersQuery
 from application.use_cases.admin.set_user_active import (
-    ActivateUser,
-    DeactivateUser,
     SetUserActiveCommand,
 )
 from domain.errors import AdminRequired, LastAdmin, UserNotFound
@@ -31,8 +30,8 @@ def test_deactivate_and_activate_by_username_or_id(world: World) -> None:
     create_admin(world)
     user = register(world)
     session = log_in(world).session
-    deactivated = DeactivateUser(world.uow(), world.clock, world.audit).execute(
-        SetUserActiveCommand("ALICE")
+    deactivated = world.container.deactivate_user().execute(
+        SetUserActiveCommand(actor=OPERATOR, user="ALICE")
     )
     assert not deactivated.is_active
     assert stored(world, user).token_version == 1
@@ -40,8 +39,8 @@ def test_deactivate_and_activate_by_username_or_id(world: World) -> None:
         revoked = uow.sessions.get(session.id)
     assert revoked is not None
     assert revoked.is_revoked
-    activated = ActivateUser(world.uow(), world.clock, world.audit).execute(
-        SetUserActiveCommand(str(user.id))
+    activated = world.container.activate_user().execute(
+        SetUserActiveCommand(actor=OPERATOR, user=str(user.id))
     )
     assert activated.is_active
     assert stored(world, user).is_active
@@ -49,28 +48,32 @@ def test_deactivate_and_activate_by_username_or_id(world: World) -> None:
 
 def test_unknown_user_is_not_found(world: World) -> None:
     with pytest.raises(UserNotFound):
-        ActivateUser(world.uow(), world.clock, world.audit).execute(SetUserActiveCommand("ghost"))
+        world.container.activate_user().execute(SetUserActiveCommand(actor=OPERATOR, user="ghost"))
 
 
 def test_the_last_admin_cannot_be_deactivated(world: World) -> None:
     admin = create_admin(world)
     with pytest.raises(LastAdmin):
-        DeactivateUser(world.uow(), world.clock, world.audit).execute(SetUserActiveCommand("root"))
+        world.container.deactivate_user().execute(SetUserActiveCommand(actor=OPERATOR, user="root"))
     assert stored(world, admin).is_active
 
 
 def test_list_all_users_includes_inactive_and_filters_by_role(world: World) -> None:
     create_admin(world)
     user = register(world)
-    DeactivateUser(world.uow(), world.clock, world.audit).execute(
-        SetUserActiveCommand(str(user.id))
+    world.container.deactivate_user().execute(
+        SetUserActiveCommand(actor=OPERATOR, user=str(user.id))
     )
-    use_case = ListAllUsers(world.uow())
-    assert {u.username for u in use_case.execute(ListAllUsersQuery()).items} == {"root", "alice"}
-    assert [u.username for u in use_case.execute(ListAllUsersQuery(role=Role.ADMIN)).items] == [
-        "root"
-    ]
-    active_only = use_case.execute(ListAllUsersQuery(include_inactive=False)).items
+    use_case = world.container.list_all_users()
+    assert {u.username for u in use_case.execute(ListAllUsersQuery(actor=OPERATOR)).items} == {
+        "root",
+        "alice",
+    }
+    assert [
+        u.username
+        for u in use_case.execute(ListAllUsersQuery(actor=OPERATOR, role=Role.ADMIN)).items
+    ] == ["root"]
+    active_only = use_case.execute(ListAllUsersQuery(actor=OPERATOR, include_inactive=False)).items
     assert [u.username for u in active_only] == ["root"]
 
 
@@ -80,33 +83,35 @@ class TestAdminActions:
         user = register(world)
         other = register(world, "bob")
         with pytest.raises(AdminRequired):
-            ListAllUsers(world.uow()).execute(ListAllUsersQuery(actor=user))
+            world.container.list_all_users().execute(ListAllUsersQuery(actor=user))
         with pytest.raises(AdminRequired):
-            GetAnyUser(world.uow()).execute(GetAnyUserQuery(str(other.id), actor=user))
+            world.container.get_any_user().execute(GetAnyUserQuery(actor=user, user=str(other.id)))
         with pytest.raises(AdminRequired):
-            DeactivateUser(world.uow(), world.clock, world.audit).execute(
-                SetUserActiveCommand(str(other.id), actor=user)
+            world.container.deactivate_user().execute(
+                SetUserActiveCommand(actor=user, user=str(other.id))
             )
         with pytest.raises(AdminRequired):
-            ChangeRole(world.uow(), world.clock, world.audit).execute(
-                ChangeRoleCommand(str(user.id), Role.ADMIN, actor=user)
+            world.container.change_role().execute(
+                ChangeRoleCommand(actor=user, user=str(user.id), role=Role.ADMIN)
             )
         with pytest.raises(AdminRequired):
-            DeleteUser(world.uow(), world.audit).execute(
-                DeleteUserCommand(str(other.id), actor=user)
-            )
+            world.container.delete_user().execute(DeleteUserCommand(actor=user, user=str(other.id)))
         assert stored(world, user).role is Role.USER
         assert stored(world, other).is_active
 
     def test_role_change_revokes_tokens_and_guards_the_last_admin(self, world: World) -> None:
         admin = create_admin(world)
         user = register(world)
-        change = ChangeRole(world.uow(), world.clock, world.audit)
-        promoted = change.execute(ChangeRoleCommand(str(user.id), Role.ADMIN, actor=admin))
+        change = world.container.change_role()
+        promoted = change.execute(
+            ChangeRoleCommand(actor=admin, user=str(user.id), role=Role.ADMIN)
+        )
         assert (promoted.role, promoted.token_version) == (Role.ADMIN, 1)
-        change.execute(ChangeRoleCommand(str(admin.id), Role.USER, actor=promoted))
+        change.execute(ChangeRoleCommand(actor=promoted, user=str(admin.id), role=Role.USER))
         with pytest.raises(LastAdmin):
-            change.execute(ChangeRoleCommand(str(user.id), Role.USER, actor=stored(world, user)))
+            change.execute(
+                ChangeRoleCommand(actor=stored(world, user), user=str(user.id), role=Role.USER)
+            )
         assert stored(world, user).role is Role.ADMIN
 
     def test_delete_user_cascades_and_guards_the_last_admin(self, world: World) -> None:
@@ -114,12 +119,12 @@ class TestAdminActions:
         user = register(world)
         session = log_in(world).session
         with pytest.raises(LastAdmin):
-            DeleteUser(world.uow(), world.audit).execute(
-                DeleteUserCommand(str(admin.id), actor=admin)
+            world.container.delete_user().execute(
+                DeleteUserCommand(actor=admin, user=str(admin.id))
             )
-        DeleteUser(world.uow(), world.audit).execute(DeleteUserCommand(str(user.id), actor=admin))
+        world.container.delete_user().execute(DeleteUserCommand(actor=admin, user=str(user.id)))
         with world.uow() as uow:
             assert uow.users.get(user.id) is None
             assert uow.sessions.get(session.id) is None
         with pytest.raises(UserNotFound):
-            GetAnyUser(world.uow()).execute(GetAnyUserQuery(str(user.id), actor=admin))
+            world.container.get_any_user().execute(GetAnyUserQuery(actor=admin, user=str(user.id)))

@@ -7,7 +7,6 @@ from application.errors import (
     InvalidToken,
     PasswordPolicyViolation,
 )
-from application.use_cases.auth.authenticate_access_token import AuthenticateAccessToken
 from application.use_cases.auth.login import LoginCommand
 from domain.errors import EmailTaken, InvalidField, UsernameTaken
 from domain.users import Role, User
@@ -131,9 +130,7 @@ class TestLogin:
 
 class TestAuthenticateAccessToken:
     def authenticate(self, world: World, token: str) -> User:
-        return AuthenticateAccessToken(world.uow(), world.tokens, world.clock, world.audit).execute(
-            token
-        )
+        return world.container.authenticate_access_token().execute(token)
 
     def test_a_fresh_token_names_its_user(self, world: World) -> None:
         user = register(world)

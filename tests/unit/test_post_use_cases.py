@@ -3,16 +3,14 @@ from datetime import timedelta
 import pytest
 
 from application.ports.repositories import AuthoredPost
-from application.use_cases.posts.create_post import CreatePost, CreatePostCommand
-from application.use_cases.posts.delete_post import DeletePost, DeletePostCommand
-from application.use_cases.posts.get_post import GetPost, PostReference
+from application.use_cases.posts.create_post import CreatePostCommand
+from application.use_cases.posts.delete_post import DeletePostCommand
+from application.use_cases.posts.get_post import PostReference
 from application.use_cases.posts.list_posts import (
-    ListMyPosts,
     ListMyPostsQuery,
-    ListPublishedPosts,
     ListPublishedPostsQuery,
 )
-from application.use_cases.posts.update_own_post import UpdateOwnPost, UpdateOwnPostCommand
+from application.use_cases.posts.update_own_post import UpdateOwnPostCommand
 from domain.errors import InvalidField, NotPostAuthor, PostNotFound
 from domain.users import User
 from tests.unit.builders import create_admin, register
@@ -25,14 +23,14 @@ def new_post(
     world: World, author: User, title: str = "Hello world", *, published: bool = False
 ) -> AuthoredPost:
     world.clock.advance(timedelta(seconds=1))
-    return CreatePost(world.uow(), world.clock).execute(
+    return world.container.create_post().execute(
         CreatePostCommand(actor=author, title=title, content=CONTENT, published=published)
     )
 
 
 def update(world: World, actor: User, post: AuthoredPost, **changes: object) -> AuthoredPost:
     command = UpdateOwnPostCommand(actor=actor, post_id=post.post.id, **changes)  # type: ignore[arg-type]
-    return UpdateOwnPost(world.uow(), world.clock).execute(command)
+    return world.container.update_own_post().execute(command)
 
 
 def test_a_draft_is_seen_only_by_its_author_and_admins(world: World) -> None:
@@ -41,10 +39,13 @@ def test_a_draft_is_seen_only_by_its_author_and_admins(world: World) -> None:
     draft = new_post(world, author)
     assert draft.post.published_at is None
     for actor in (author, admin):
-        assert GetPost(world.uow()).execute(PostReference(actor, draft.post.id)).post == draft.post
+        assert (
+            world.container.get_post().execute(PostReference(actor, draft.post.id)).post
+            == draft.post
+        )
     for stranger in (reader, None):
         with pytest.raises(PostNotFound):
-            GetPost(world.uow()).execute(PostReference(stranger, draft.post.id))
+            world.container.get_post().execute(PostReference(stranger, draft.post.id))
 
 
 def test_publishing_sets_published_at_once(world: World) -> None:
@@ -69,8 +70,8 @@ def test_update_own_post_checks_the_author_itself(world: World) -> None:
     with pytest.raises(PostNotFound):
         update(world, intruder, draft, title="Hijacked!")
     with pytest.raises(NotPostAuthor):
-        DeletePost(world.uow()).execute(DeletePostCommand(intruder, public.post.id))
-    assert GetPost(world.uow()).execute(PostReference(None, public.post.id)) == public
+        world.container.delete_post().execute(DeletePostCommand(intruder, public.post.id))
+    assert world.container.get_post().execute(PostReference(None, public.post.id)) == public
 
 
 def test_an_admin_may_change_and_delete_any_post(world: World) -> None:
@@ -79,9 +80,9 @@ def test_an_admin_may_change_and_delete_any_post(world: World) -> None:
     post = new_post(world, author, published=True)
     changed = update(world, admin, post, title="Moderated title")
     assert (changed.post.title, changed.author.id) == ("Moderated title", author.id)
-    DeletePost(world.uow()).execute(DeletePostCommand(admin, post.post.id))
+    world.container.delete_post().execute(DeletePostCommand(admin, post.post.id))
     with pytest.raises(PostNotFound):
-        GetPost(world.uow()).execute(PostReference(admin, post.post.id))
+        world.container.get_post().execute(PostReference(admin, post.post.id))
 
 
 @pytest.mark.parametrize(("field", "value"), [("title", "abc"), ("content", "too short")])
@@ -97,16 +98,18 @@ def test_lists(world: World) -> None:
     new_post(world, alice, "Alice public", published=True)
     new_post(world, alice, "Alice draft")
     new_post(world, bob, "Bob public", published=True)
-    published = ListPublishedPosts(world.uow()).execute(ListPublishedPostsQuery())
+    published = world.container.list_published_posts().execute(ListPublishedPostsQuery())
     assert [p.post.title for p in published.items] == ["Bob public", "Alice public"]
     assert [p.author.username for p in published.items] == ["bob", "alice"]
-    by_alice = ListPublishedPosts(world.uow()).execute(ListPublishedPostsQuery(author_id=alice.id))
+    by_alice = world.container.list_published_posts().execute(
+        ListPublishedPostsQuery(author_id=alice.id)
+    )
     assert [p.post.title for p in by_alice.items] == ["Alice public"]
-    mine = ListMyPosts(world.uow()).execute(ListMyPostsQuery(actor=alice))
+    mine = world.container.list_my_posts().execute(ListMyPostsQuery(actor=alice))
     assert [p.post.title for p in mine.items] == ["Alice draft", "Alice public"]
-    drafts = ListMyPosts(world.uow()).execute(ListMyPostsQuery(actor=alice, published=False))
+    drafts = world.container.list_my_posts().execute(ListMyPostsQuery(actor=alice, published=False))
     assert [p.post.title for p in drafts.items] == ["Alice draft"]
-    found = ListPublishedPosts(world.uow()).execute(ListPublishedPostsQuery(search="BOB"))
+    found = world.container.list_published_posts().execute(ListPublishedPostsQuery(search="BOB"))
     assert [p.post.title for p in found.items] == ["Bob public"]
 
 
@@ -121,8 +124,10 @@ def test_an_inactive_authors_posts_are_missing_except_for_admins(world: World) -
 
     for actor in (None, reader):
         with pytest.raises(PostNotFound):
-            GetPost(world.uow()).execute(PostReference(actor=actor, post_id=post.post.id))
-    seen_by_admin = GetPost(world.uow()).execute(PostReference(actor=admin, post_id=post.post.id))
+            world.container.get_post().execute(PostReference(actor=actor, post_id=post.post.id))
+    seen_by_admin = world.container.get_post().execute(
+        PostReference(actor=admin, post_id=post.post.id)
+    )
     assert seen_by_admin.post.id == post.post.id
-    listed = ListPublishedPosts(world.uow()).execute(ListPublishedPostsQuery())
+    listed = world.container.list_published_posts().execute(ListPublishedPostsQuery())
     assert listed.items == []

@@ -10,16 +10,13 @@ from application.errors import (
     StorageUnavailable,
     TooManyAttempts,
 )
-from application.use_cases.account.update_profile import UpdateProfile, UpdateProfileCommand
+from application.use_cases.account.update_profile import UpdateProfileCommand
 from application.use_cases.recovery.forgot_password import ForgotPassword, ForgotPasswordCommand
-from application.use_cases.recovery.reset_password import ResetPassword, ResetPasswordCommand
+from application.use_cases.recovery.reset_password import ResetPasswordCommand
 from application.use_cases.recovery.verify_email import (
-    RequestEmailVerification,
-    VerifyEmail,
     VerifyEmailCommand,
 )
 from domain.users import User
-from infrastructure.persistence.memory.database import MemoryDatabase
 from infrastructure.persistence.memory.unit_of_work import MemoryUnitOfWork
 from tests.unit.builders import log_in, register, stored
 from tests.unit.conftest import BASE_URL, STRONG_PASSWORD, World
@@ -28,9 +25,7 @@ NEW_PASSWORD = "a brand new passphrase 7"
 
 
 def forgot_password(world: World, uow: MemoryUnitOfWork | None = None) -> ForgotPassword:
-    return ForgotPassword(
-        uow or world.uow(), world.clock, world.throttle, world.templates, world.emails, world.audit
-    )
+    return world.container.forgot_password(uow=uow or world.uow())
 
 
 def forgot(world: World, email: str) -> None:
@@ -40,8 +35,8 @@ def forgot(world: World, email: str) -> None:
 
 
 class CountingUnitOfWork(MemoryUnitOfWork):
-    def __init__(self, database: MemoryDatabase, fail_with: Exception | None = None) -> None:
-        super().__init__(database)
+    def __init__(self, world: World, fail_with: Exception | None = None) -> None:
+        super().__init__(world.database, world.container.after_commit())
         self.entered = 0
         self.fail_with = fail_with
 
@@ -53,20 +48,13 @@ class CountingUnitOfWork(MemoryUnitOfWork):
 
 
 def reset(world: World, token: str, password: str = NEW_PASSWORD) -> None:
-    ResetPassword(
-        world.uow(),
-        world.hasher,
-        world.policy,
-        world.clock,
-        world.throttle,
-        world.templates,
-        world.emails,
-        world.audit,
-    ).execute(ResetPasswordCommand(token=token, new_password=password))
+    world.container.reset_password().execute(
+        ResetPasswordCommand(token=token, new_password=password)
+    )
 
 
 def verify(world: World, token: str) -> User:
-    return VerifyEmail(world.uow(), world.clock, world.audit).execute(VerifyEmailCommand(token))
+    return world.container.verify_email().execute(VerifyEmailCommand(token))
 
 
 class TestPasswordReset:
@@ -146,7 +134,7 @@ class TestPasswordReset:
         register(world)
         world.emails.sent.clear()
         world.security_log.events.clear()
-        uow = CountingUnitOfWork(world.database)
+        uow = CountingUnitOfWork(world)
 
         send_link = forgot_password(world, uow).execute(ForgotPasswordCommand(email))
 
@@ -161,7 +149,7 @@ class TestPasswordReset:
         self, world: World, caplog: pytest.LogCaptureFixture
     ) -> None:
         register(world)
-        uow = CountingUnitOfWork(world.database, fail_with=StorageUnavailable())
+        uow = CountingUnitOfWork(world, fail_with=StorageUnavailable())
         send_link = forgot_password(world, uow).execute(ForgotPasswordCommand("alice@example.com"))
 
         send_link()  # nobody is waiting for it to raise
@@ -204,7 +192,7 @@ class TestEmailVerification:
     def test_changing_the_email_voids_the_old_link_and_sends_a_new_one(self, world: World) -> None:
         user = register(world)
         old_token = world.emails.last_token()
-        UpdateProfile(world.uow(), world.clock, world.mailer).execute(
+        world.container.update_profile().execute(
             UpdateProfileCommand(user_id=user.id, email="new@example.com")
         )
         with pytest.raises(InvalidVerifyToken):
@@ -214,7 +202,7 @@ class TestEmailVerification:
 
     def test_request_verification_resends_until_verified(self, world: World) -> None:
         user = register(world)
-        request = RequestEmailVerification(world.uow(), world.throttle, world.mailer)
+        request = world.container.request_email_verification()
         request.execute(user)
         assert len(world.emails.sent) == 2
         verified = verify(world, world.emails.last_token())

@@ -4,28 +4,23 @@ import pytest
 
 from application.errors import InvalidRefreshToken, InvalidToken, SessionNotFound
 from application.services.session_tokens import IssuedTokens
-from application.use_cases.auth.authenticate_access_token import AuthenticateAccessToken
-from application.use_cases.auth.logout import Logout, LogoutCommand, LogoutEverywhere
+from application.use_cases.auth.logout import LogoutCommand
 from application.use_cases.auth.manage_sessions import (
-    ListSessions,
-    RevokeSession,
     RevokeSessionCommand,
 )
-from application.use_cases.auth.refresh_session import RefreshSession, RefreshSessionCommand
+from application.use_cases.auth.refresh_session import RefreshSessionCommand
 from domain.users import User
 from tests.unit.builders import log_in, register
 from tests.unit.conftest import LIFETIMES, World
 
 
 def refresh(world: World, token: str) -> IssuedTokens:
-    use_case = RefreshSession(world.uow(), world.tokens, world.clock, LIFETIMES, world.audit)
+    use_case = world.container.refresh_session()
     return use_case.execute(RefreshSessionCommand(token))
 
 
 def authenticate(world: World, token: str) -> User:
-    return AuthenticateAccessToken(world.uow(), world.tokens, world.clock, world.audit).execute(
-        token
-    )
+    return world.container.authenticate_access_token().execute(token)
 
 
 def test_refresh_rotates_and_keeps_the_session(world: World) -> None:
@@ -79,7 +74,7 @@ def test_idle_and_absolute_expiry(world: World) -> None:
 def test_logout_ends_one_session_and_is_idempotent(world: World) -> None:
     register(world)
     phone, laptop = log_in(world), log_in(world)
-    logout = Logout(world.uow(), world.clock, world.audit)
+    logout = world.container.logout()
     logout.execute(LogoutCommand(phone.refresh_token))
     logout.execute(LogoutCommand(phone.refresh_token))
     logout.execute(LogoutCommand("never issued"))
@@ -93,7 +88,7 @@ def test_logout_ends_one_session_and_is_idempotent(world: World) -> None:
 def test_logout_everywhere(world: World) -> None:
     user = register(world)
     phone, laptop = log_in(world), log_in(world)
-    LogoutEverywhere(world.uow(), world.clock, world.audit).execute(user)
+    world.container.logout_everywhere().execute(user)
     for issued in (phone, laptop):
         with pytest.raises(InvalidToken):
             authenticate(world, issued.access_token)
@@ -108,17 +103,15 @@ def test_list_and_revoke_own_sessions_only(world: World) -> None:
     world.clock.advance(timedelta(seconds=1))
     laptop = log_in(world)
     bobs = log_in(world, "bob")
-    sessions = ListSessions(world.uow(), world.clock).execute(alice)
+    sessions = world.container.list_sessions().execute(alice)
     assert [session.id for session in sessions] == [laptop.session.id, phone.session.id]
-    revoke = RevokeSession(world.uow(), world.clock, world.audit)
+    revoke = world.container.revoke_session()
     with pytest.raises(SessionNotFound):
         revoke.execute(RevokeSessionCommand(actor=alice, session_id=bobs.session.id))
     revoke.execute(RevokeSessionCommand(actor=alice, session_id=phone.session.id))
     with pytest.raises(SessionNotFound):
         revoke.execute(RevokeSessionCommand(actor=alice, session_id=phone.session.id))
-    assert [s.id for s in ListSessions(world.uow(), world.clock).execute(alice)] == [
-        laptop.session.id
-    ]
+    assert [s.id for s in world.container.list_sessions().execute(alice)] == [laptop.session.id]
     assert authenticate(world, bobs.access_token).id == bob.id
 
 

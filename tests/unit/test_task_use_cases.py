@@ -3,11 +3,10 @@ from datetime import date, timedelta
 import pytest
 
 from application.errors import InvalidCursor
-from application.use_cases.tasks.create_task import CreateTask, CreateTaskCommand
-from application.use_cases.tasks.delete_task import DeleteTask
-from application.use_cases.tasks.get_task import GetTask, TaskReference
-from application.use_cases.tasks.list_tasks import ListTasks, ListTasksQuery
-from application.use_cases.tasks.update_task import UpdateTask, UpdateTaskCommand
+from application.use_cases.tasks.create_task import CreateTaskCommand
+from application.use_cases.tasks.get_task import TaskReference
+from application.use_cases.tasks.list_tasks import ListTasksQuery
+from application.use_cases.tasks.update_task import UpdateTaskCommand
 from domain.errors import InvalidField, TaskNotFound
 from domain.tasks import Priority, Task
 from domain.users import User
@@ -18,11 +17,11 @@ from tests.unit.conftest import World
 def new_task(world: World, owner: User, title: str = "Buy milk", **fields: object) -> Task:
     world.clock.advance(timedelta(seconds=1))
     command = CreateTaskCommand(actor=owner, title=title, **fields)  # type: ignore[arg-type]
-    return CreateTask(world.uow(), world.clock).execute(command)
+    return world.container.create_task().execute(command)
 
 
 def titles(world: World, query: ListTasksQuery) -> list[str]:
-    return [task.title for task in ListTasks(world.uow()).execute(query).items]
+    return [task.title for task in world.container.list_tasks().execute(query).items]
 
 
 def test_create_trims_the_title_and_applies_defaults(world: World) -> None:
@@ -34,7 +33,7 @@ def test_create_trims_the_title_and_applies_defaults(world: World) -> None:
         Priority.MEDIUM,
         owner.id,
     )
-    assert GetTask(world.uow()).execute(TaskReference(owner, task.id)) == task
+    assert world.container.get_task().execute(TaskReference(owner, task.id)) == task
 
 
 @pytest.mark.parametrize("title", ["", "   ", "x" * 201])
@@ -49,22 +48,22 @@ def test_another_users_task_is_missing_for_every_action(world: World) -> None:
     task = new_task(world, owner)
     for actor in (intruder, admin):
         with pytest.raises(TaskNotFound):
-            GetTask(world.uow()).execute(TaskReference(actor, task.id))
+            world.container.get_task().execute(TaskReference(actor, task.id))
         with pytest.raises(TaskNotFound):
-            UpdateTask(world.uow(), world.clock).execute(
+            world.container.update_task().execute(
                 UpdateTaskCommand(actor=actor, task_id=task.id, title="mine now")
             )
         with pytest.raises(TaskNotFound):
-            DeleteTask(world.uow()).execute(TaskReference(actor, task.id))
+            world.container.delete_task().execute(TaskReference(actor, task.id))
         assert titles(world, ListTasksQuery(actor=actor)) == []
-    assert GetTask(world.uow()).execute(TaskReference(owner, task.id)) == task
+    assert world.container.get_task().execute(TaskReference(owner, task.id)) == task
 
 
 def test_update_changes_only_the_fields_sent(world: World) -> None:
     owner = register(world)
     task = new_task(world, owner, description="2 litres", due_date=date(2026, 5, 1))
     world.clock.advance(timedelta(minutes=1))
-    updated = UpdateTask(world.uow(), world.clock).execute(
+    updated = world.container.update_task().execute(
         UpdateTaskCommand(actor=owner, task_id=task.id, completed=True, description=None)
     )
     assert (updated.title, updated.completed, updated.description, updated.due_date) == (
@@ -74,15 +73,15 @@ def test_update_changes_only_the_fields_sent(world: World) -> None:
         date(2026, 5, 1),
     )
     assert updated.updated_at > task.updated_at
-    assert GetTask(world.uow()).execute(TaskReference(owner, task.id)) == updated
+    assert world.container.get_task().execute(TaskReference(owner, task.id)) == updated
 
 
 def test_delete(world: World) -> None:
     owner = register(world)
     task = new_task(world, owner)
-    DeleteTask(world.uow()).execute(TaskReference(owner, task.id))
+    world.container.delete_task().execute(TaskReference(owner, task.id))
     with pytest.raises(TaskNotFound):
-        DeleteTask(world.uow()).execute(TaskReference(owner, task.id))
+        world.container.delete_task().execute(TaskReference(owner, task.id))
 
 
 def test_filters_and_pages(world: World) -> None:
@@ -100,12 +99,12 @@ def test_filters_and_pages(world: World) -> None:
     assert titles(world, ListTasksQuery(actor=owner, due_before=date(2026, 2, 1))) == ["Call mum"]
     assert titles(world, ListTasksQuery(actor=owner, search="0%")) == ["Read 100% of the book"]
     assert titles(world, ListTasksQuery(actor=owner, search="FICTION")) == ["Read 100% of the book"]
-    first = ListTasks(world.uow()).execute(ListTasksQuery(actor=owner, limit=2))
+    first = world.container.list_tasks().execute(ListTasksQuery(actor=owner, limit=2))
     assert first.next_cursor is not None
-    second = ListTasks(world.uow()).execute(
+    second = world.container.list_tasks().execute(
         ListTasksQuery(actor=owner, limit=2, cursor=first.next_cursor)
     )
     assert [t.title for t in second.items] == ["Call mum"]
     assert second.next_cursor is None
     with pytest.raises(InvalidCursor):
-        ListTasks(world.uow()).execute(ListTasksQuery(actor=owner, cursor="nope"))
+        world.container.list_tasks().execute(ListTasksQuery(actor=owner, cursor="nope"))

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 import pytest
 
 from application.errors import InvalidCredentials, TooManyAttempts
-from application.ports.audit import AuditEventType
+from application.ports.audit import AuditEvent, AuditEventType
 from application.ports.repositories import AuditFilter
 from application.request_context import RequestContext, set_current_request
 from application.use_cases.auth.login import LoginCommand
@@ -88,20 +88,28 @@ def test_login_events_are_audited_with_the_callers_address(world: World) -> None
     assert WRONG not in repr(events)
 
 
-def test_a_staged_event_is_stored_and_logged_only_with_the_change_it_records(world: World) -> None:
+def test_an_event_and_an_email_go_out_only_with_the_change_they_belong_to(world: World) -> None:
     user = register(world)
     world.security_log.events.clear()
+    world.emails.sent.clear()
+    notice = world.templates.password_changed(user.email, user.username)
 
     with world.uow() as uow:  # the change fails: no commit
-        world.audit.stage(uow, AuditEventType.LOGIN_SUCCEEDED, user_id=user.id)
-    with world.uow() as uow:
-        event = world.audit.stage(uow, AuditEventType.LOGIN_SUCCEEDED, user_id=user.id)
-        uow.commit()
-    world.audit.log(event)
+        world.audit.record(uow, AuditEventType.PASSWORD_CHANGED, user_id=user.id)
+        uow.emit(notice)
+    assert (stored_events(world), world.security_log.types(), world.emails.sent) == ([], [], [])
 
     with world.uow() as uow:
-        stored = uow.audit_events.list(
-            AuditFilter(event_type=AuditEventType.LOGIN_SUCCEEDED), limit=10, after=None
+        world.audit.record(uow, AuditEventType.PASSWORD_CHANGED, user_id=user.id)
+        uow.emit(notice)
+        uow.commit()
+    assert [event.event_type for event in stored_events(world)] == ["password_changed"]
+    assert world.security_log.types() == ["password_changed"]
+    assert world.emails.sent == [notice]
+
+
+def stored_events(world: World) -> list[AuditEvent]:
+    with world.uow() as uow:
+        return uow.audit_events.list(
+            AuditFilter(event_type=AuditEventType.PASSWORD_CHANGED), limit=10, after=None
         )
-    assert [found.id for found in stored] == [event.id]
-    assert world.security_log.types() == ["login_succeeded"]

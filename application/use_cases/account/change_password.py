@@ -7,7 +7,6 @@ from application.errors import InvalidCurrentPassword, PasswordPolicyViolation
 from application.passwords import check_new_password
 from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
-from application.ports.email import EmailSender
 from application.ports.password_hasher import PasswordHasher
 from application.ports.password_policy import PasswordPolicy
 from application.ports.unit_of_work import UnitOfWork
@@ -44,7 +43,6 @@ class ChangePassword:
         sessions: SessionStarter,
         throttle: Throttle,
         templates: EmailTemplates,
-        sender: EmailSender,
         audit: AuditTrail,
     ) -> None:
         self._uow = uow
@@ -54,7 +52,6 @@ class ChangePassword:
         self._sessions = sessions
         self._throttle = throttle
         self._templates = templates
-        self._sender = sender
         self._audit = audit
 
     def execute(self, command: ChangePasswordCommand) -> IssuedTokens:
@@ -87,7 +84,7 @@ class ChangePassword:
             issued = self._sessions.start(
                 uow, current, user_agent=command.user_agent, ip=command.ip
             )
+            uow.emit(self._templates.password_changed(current.email, current.username))
+            self._audit.record(uow, AuditEventType.PASSWORD_CHANGED, user_id=current.id)
             uow.commit()
-        self._sender.send(self._templates.password_changed(current.email, current.username))
-        self._audit.record(AuditEventType.PASSWORD_CHANGED, user_id=current.id)
         return issued

@@ -54,5 +54,5 @@ class DeactivateAccount:
             user.deactivate(now)
             uow.users.update(user)
             uow.sessions.revoke_all_for_user(user.id, now)
+            self._audit.record(uow, AuditEventType.ACCOUNT_DEACTIVATED, user_id=user.id)
             uow.commit()
-        self._audit.record(AuditEventType.ACCOUNT_DEACTIVATED, user_id=command.user_id)

@@ -43,5 +43,5 @@ class DeleteAccount:
                 raise UserNotFound()
             ensure_an_admin_remains(user, active_admins)
             uow.users.delete(user.id)
+            self._audit.record(uow, AuditEventType.ACCOUNT_DELETED, user_id=user.id)
             uow.commit()
-        self._audit.record(AuditEventType.ACCOUNT_DELETED, user_id=command.user_id)

@@ -51,12 +51,9 @@ class UpdateProfile:
             if not isinstance(command.full_name, Unset):
                 user.change_full_name(command.full_name, now)
             uow.users.update(user)
-            verification = None
             if email_changed:
                 # A reset link went to the old address: whoever reads that mailbox no longer may.
                 uow.action_tokens.void_for_user(user.id, ActionPurpose.RESET_PASSWORD, now)
-                verification = self._mailer.prepare(uow, user)
+                self._mailer.send_link(uow, user)
             uow.commit()
-        if verification is not None:
-            self._mailer.send(verification)
         return user

@@ -4,17 +4,17 @@ from application.audit import AuditTrail
 from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import actor_id, authorize_admin
+from application.services.authorization import Actor, actor_id, authorize_admin
 from application.services.user_reference import find_user
 from domain.users import Role, User, ensure_an_admin_remains
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChangeRoleCommand:
+    actor: Actor
     user: str
     """The user's id or username."""
     role: Role
-    actor: User | None = None
 
 
 class ChangeRole:
@@ -29,7 +29,7 @@ class ChangeRole:
         self._audit = audit
 
     def execute(self, command: ChangeRoleCommand) -> User:
-        authorize_admin(command.actor)
+        authorize_admin(command.actor, self._audit)
         now = self._clock.now()
         with self._uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.
@@ -43,11 +43,12 @@ class ChangeRole:
             user.change_role(command.role, now)
             uow.users.update(user)
             uow.sessions.revoke_all_for_user(user.id, now)
+            self._audit.record(
+                uow,
+                AuditEventType.ROLE_CHANGED,
+                user_id=user.id,
+                actor_id=actor_id(command.actor),
+                details={"from": previous.value, "to": user.role.value},
+            )
             uow.commit()
-        self._audit.record(
-            AuditEventType.ROLE_CHANGED,
-            user_id=user.id,
-            actor_id=actor_id(command.actor),
-            details={"from": previous.value, "to": user.role.value},
-        )
         return user

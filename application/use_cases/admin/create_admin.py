@@ -1,17 +1,21 @@
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
 from application.passwords import check_new_password
+from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.password_hasher import PasswordHasher
 from application.ports.password_policy import PasswordPolicy
 from application.ports.unit_of_work import UnitOfWork
+from application.services.authorization import Actor, actor_id, authorize_admin
 from application.services.uniqueness import ensure_email_free, ensure_username_free
 from domain.passwords import normalize_password
 from domain.users import Role, User, normalize_email, validate_username
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CreateAdminCommand:
+    actor: Actor
     username: str
     email: str
     password: str
@@ -25,14 +29,21 @@ class CreateAdmin:
     """
 
     def __init__(
-        self, uow: UnitOfWork, hasher: PasswordHasher, policy: PasswordPolicy, clock: Clock
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        clock: Clock,
+        audit: AuditTrail,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._policy = policy
         self._clock = clock
+        self._audit = audit
 
     def execute(self, command: CreateAdminCommand) -> User:
+        authorize_admin(command.actor, self._audit)
         username = validate_username(command.username)
         email = normalize_email(command.email)
         password = normalize_password(command.password)
@@ -51,5 +62,8 @@ class CreateAdmin:
         )
         with self._uow as uow:
             uow.users.add(user)
+            self._audit.record(
+                uow, AuditEventType.ADMIN_CREATED, user_id=user.id, actor_id=actor_id(command.actor)
+            )
             uow.commit()
         return user

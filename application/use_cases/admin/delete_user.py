@@ -3,16 +3,16 @@ from dataclasses import dataclass
 from application.audit import AuditTrail
 from application.ports.audit import AuditEventType
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import actor_id, authorize_admin
+from application.services.authorization import Actor, actor_id, authorize_admin
 from application.services.user_reference import find_user
-from domain.users import User, ensure_an_admin_remains
+from domain.users import ensure_an_admin_remains
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DeleteUserCommand:
+    actor: Actor
     user: str
     """The user's id or username."""
-    actor: User | None = None
 
 
 class DeleteUser:
@@ -23,14 +23,17 @@ class DeleteUser:
         self._audit = audit
 
     def execute(self, command: DeleteUserCommand) -> None:
-        authorize_admin(command.actor)
+        authorize_admin(command.actor, self._audit)
         with self._uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.
             active_admins = uow.users.count_active_admins()
             user = find_user(uow, command.user, for_update=True)
             ensure_an_admin_remains(user, active_admins)
             uow.users.delete(user.id)
+            self._audit.record(
+                uow,
+                AuditEventType.ACCOUNT_DELETED,
+                user_id=user.id,
+                actor_id=actor_id(command.actor),
+            )
             uow.commit()
-        self._audit.record(
-            AuditEventType.ACCOUNT_DELETED, user_id=user.id, actor_id=actor_id(command.actor)
-        )

@@ -1,25 +1,27 @@
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import authorize_admin
+from application.services.authorization import Actor, authorize_admin
 from application.services.user_reference import find_user
 from domain.users import User
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GetAnyUserQuery:
+    actor: Actor
     user: str
     """The user's id or username."""
-    actor: User | None = None
 
 
 class GetAnyUser:
     """Any account, active or not, with its private fields: for admins."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, audit: AuditTrail) -> None:
         self._uow = uow
+        self._audit = audit
 
     def execute(self, query: GetAnyUserQuery) -> User:
-        authorize_admin(query.actor)
+        authorize_admin(query.actor, self._audit)
         with self._uow.read_only() as uow:
             return find_user(uow, query.user)

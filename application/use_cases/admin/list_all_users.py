@@ -1,30 +1,32 @@
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
 from application.pagination import DEFAULT_PAGE_SIZE, Page, creation_key, decode_cursor, page_of
 from application.ports.repositories import UserFilter
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import authorize_admin
+from application.services.authorization import Actor, authorize_admin
 from domain.users import Role, User
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ListAllUsersQuery:
+    actor: Actor
     include_inactive: bool = True
     role: Role | None = None
     search: str | None = None
     limit: int = DEFAULT_PAGE_SIZE
     cursor: str | None = None
-    actor: User | None = None
 
 
 class ListAllUsers:
     """Every account with its private fields, for admins and operators; inactive ones by default."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, audit: AuditTrail) -> None:
         self._uow = uow
+        self._audit = audit
 
     def execute(self, query: ListAllUsersQuery) -> Page[User]:
-        authorize_admin(query.actor)
+        authorize_admin(query.actor, self._audit)
         after = decode_cursor(query.cursor)
         user_filter = UserFilter(
             search=query.search, role=query.role, active=None if query.include_inactive else True

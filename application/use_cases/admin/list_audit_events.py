@@ -1,17 +1,17 @@
 import uuid
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
 from application.pagination import DEFAULT_PAGE_SIZE, Page, PageKey, decode_cursor, page_of
 from application.ports.audit import AuditEvent, AuditEventType
 from application.ports.repositories import AuditFilter
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import authorize_admin
-from domain.users import User
+from application.services.authorization import Actor, authorize_admin
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ListAuditEventsQuery:
-    actor: User | None
+    actor: Actor
     event_type: AuditEventType | None = None
     user_id: uuid.UUID | None = None
     limit: int = DEFAULT_PAGE_SIZE
@@ -25,11 +25,12 @@ def event_page_key(event: AuditEvent) -> PageKey:
 class ListAuditEvents:
     """The security audit trail, newest first: for admins."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, audit: AuditTrail) -> None:
         self._uow = uow
+        self._audit = audit
 
     def execute(self, query: ListAuditEventsQuery) -> Page[AuditEvent]:
-        authorize_admin(query.actor)
+        authorize_admin(query.actor, self._audit)
         after = decode_cursor(query.cursor)
         audit_filter = AuditFilter(event_type=query.event_type, user_id=query.user_id)
         with self._uow.read_only() as uow:

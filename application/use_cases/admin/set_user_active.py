@@ -4,17 +4,16 @@ from application.audit import AuditTrail
 from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import actor_id, authorize_admin
+from application.services.authorization import Actor, actor_id, authorize_admin
 from application.services.user_reference import find_user
 from domain.users import User, ensure_an_admin_remains
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SetUserActiveCommand:
+    actor: Actor
     user: str
     """The user's id or username."""
-    actor: User | None = None
-    """The admin acting, or None for the operator at the command line."""
 
 
 class ActivateUser:
@@ -26,15 +25,18 @@ class ActivateUser:
         self._audit = audit
 
     def execute(self, command: SetUserActiveCommand) -> User:
-        authorize_admin(command.actor)
+        authorize_admin(command.actor, self._audit)
         with self._uow as uow:
             user = find_user(uow, command.user, for_update=True)
             user.activate(self._clock.now())
             uow.users.update(user)
+            self._audit.record(
+                uow,
+                AuditEventType.ACCOUNT_ACTIVATED,
+                user_id=user.id,
+                actor_id=actor_id(command.actor),
+            )
             uow.commit()
-        self._audit.record(
-            AuditEventType.ACCOUNT_ACTIVATED, user_id=user.id, actor_id=actor_id(command.actor)
-        )
         return user
 
 
@@ -47,7 +49,7 @@ class DeactivateUser:
         self._audit = audit
 
     def execute(self, command: SetUserActiveCommand) -> User:
-        authorize_admin(command.actor)
+        authorize_admin(command.actor, self._audit)
         now = self._clock.now()
         with self._uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.
@@ -57,8 +59,11 @@ class DeactivateUser:
             user.deactivate(now)
             uow.users.update(user)
             uow.sessions.revoke_all_for_user(user.id, now)
+            self._audit.record(
+                uow,
+                AuditEventType.ACCOUNT_DEACTIVATED,
+                user_id=user.id,
+                actor_id=actor_id(command.actor),
+            )
             uow.commit()
-        self._audit.record(
-            AuditEventType.ACCOUNT_DEACTIVATED, user_id=user.id, actor_id=actor_id(command.actor)
-        )
         return user

@@ -42,14 +42,13 @@ class AuthenticateAccessToken:
             self._rejected("session expired")
         elif claims.token_version != user.token_version:
             self._rejected("old token version")
-        elif not user.is_active:
-            raise AccountInactive()
         else:
+            with self._audit.refusals(user.id):
+                if not user.is_active:
+                    raise AccountInactive()
             return user
         raise InvalidToken()
 
     def _rejected(self, reason: str) -> None:
         # Logged, not stored: anyone can send bad tokens in bulk.
-        self._audit.record(
-            AuditEventType.ACCESS_TOKEN_REJECTED, details={"reason": reason}, store=False
-        )
+        self._audit.log_only(AuditEventType.ACCESS_TOKEN_REJECTED, details={"reason": reason})

@@ -61,24 +61,27 @@ class Login:
             self._throttle.before_attempt(account, command.ip)
         except LoginLocked as locked:
             # Stored once per lock: anyone can repeat a refused attempt, and each is a log line.
-            self._audit.record(
-                AuditEventType.LOGIN_THROTTLED,
-                user_id=user_id,
-                details=locked.details,
-                store=locked.first_in_window,
-            )
+            if locked.first_in_window:
+                self._audit.record_alone(
+                    AuditEventType.LOGIN_THROTTLED, user_id=user_id, details=locked.details
+                )
+            else:
+                self._audit.log_only(
+                    AuditEventType.LOGIN_THROTTLED, user_id=user_id, details=locked.details
+                )
             raise
         if user is None or not self._hasher.verify(user.password_hash, password):
             if user is None:
                 self._hasher.verify(self._hasher.dummy_hash, password)
             # Nothing of an unknown name is kept: it is often a password typed in the wrong field.
-            self._audit.record(AuditEventType.LOGIN_FAILED, user_id=user_id)
+            self._audit.record_alone(AuditEventType.LOGIN_FAILED, user_id=user_id)
             raise InvalidCredentials()
         self._throttle.succeeded(account)
-        if not user.is_active:
-            raise AccountInactive()
-        if self._require_email_verification and not user.email_verified:
-            raise EmailNotVerified()
+        with self._audit.refusals(user.id):
+            if not user.is_active:
+                raise AccountInactive()
+            if self._require_email_verification and not user.email_verified:
+                raise EmailNotVerified()
         return self._start_session(user, password, command)
 
     def _start_session(self, user: User, password: str, command: LoginCommand) -> IssuedTokens:
@@ -96,14 +99,13 @@ class Login:
             issued = self._sessions.start(
                 uow, current, user_agent=command.user_agent, ip=command.ip
             )
-            event = self._audit.stage(
+            self._audit.record(
                 uow,
                 AuditEventType.LOGIN_SUCCEEDED,
                 user_id=current.id,
                 details={"session_id": str(issued.session.id)},
             )
             uow.commit()
-        self._audit.log(event)
         return issued
 
 

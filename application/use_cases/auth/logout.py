@@ -33,10 +33,9 @@ class Logout:
                 return
             session.revoke(now)
             uow.sessions.update(session)
+            details = {"session_id": str(session.id)}
+            self._audit.record(uow, AuditEventType.LOGOUT, user_id=session.user_id, details=details)
             uow.commit()
-        self._audit.record(
-            AuditEventType.LOGOUT, user_id=session.user_id, details={"session_id": str(session.id)}
-        )
 
 
 class LogoutEverywhere:
@@ -56,5 +55,6 @@ class LogoutEverywhere:
             user.revoke_tokens()
             uow.users.update(user)
             uow.sessions.revoke_all_for_user(user.id, now)
+            details = {"all_sessions": True}
+            self._audit.record(uow, AuditEventType.LOGOUT, user_id=user.id, details=details)
             uow.commit()
-        self._audit.record(AuditEventType.LOGOUT, user_id=actor.id, details={"all_sessions": True})

@@ -44,7 +44,6 @@ class RevokeSession:
                 raise SessionNotFound()
             session.revoke(now)
             uow.sessions.update(session)
+            details = {"session_id": str(session.id)}
+            self._audit.record(uow, AuditEventType.LOGOUT, user_id=session.user_id, details=details)
             uow.commit()
-        self._audit.record(
-            AuditEventType.LOGOUT, user_id=command.actor.id, details={"session_id": str(session.id)}
-        )

@@ -50,29 +50,25 @@ class RefreshSession:
             user = uow.users.get(session.user_id) if session else None
             if record is None or session is None or user is None:
                 raise InvalidRefreshToken()
+            details = {"session_id": str(session.id)}
             if record.spent_at is not None or not uow.sessions.spend_refresh_token(token_hash, now):
                 session.revoke(now)
                 uow.sessions.update(session)
-                uow.commit()
-                reused = True
-            else:
-                reused = False
-                if not session.is_usable(now) or not user.is_active:
-                    raise InvalidRefreshToken()
-                session.touch(now, self._lifetimes.idle)
-                uow.sessions.update(session)
-                uow.sessions.add_refresh_token(
-                    session.id, hash_secret_token(new_refresh_token), now
+                self._audit.record(
+                    uow, AuditEventType.REFRESH_TOKEN_REUSED, user_id=user.id, details=details
                 )
                 uow.commit()
-        details = {"session_id": str(session.id)}
-        if reused:
+                raise InvalidRefreshToken()
+            if not session.is_usable(now) or not user.is_active:
+                raise InvalidRefreshToken()
+            session.touch(now, self._lifetimes.idle)
+            uow.sessions.update(session)
+            uow.sessions.add_refresh_token(session.id, hash_secret_token(new_refresh_token), now)
             self._audit.record(
-                AuditEventType.REFRESH_TOKEN_REUSED, user_id=user.id, details=details
+                uow, AuditEventType.TOKEN_REFRESHED, user_id=user.id, details=details
             )
-            raise InvalidRefreshToken()
+            uow.commit()
         access = self._tokens.issue(user, session.id)
-        self._audit.record(AuditEventType.TOKEN_REFRESHED, user_id=user.id, details=details)
         return IssuedTokens(
             access_token=access.token,
             expires_in=access.expires_in,

@@ -67,8 +67,7 @@ class RegisterUser:
         )
         with self._uow as uow:
             uow.users.add(user)
-            verification = self._mailer.prepare(uow, user)
+            self._mailer.send_link(uow, user)
+            self._audit.record(uow, AuditEventType.USER_REGISTERED, user_id=user.id)
             uow.commit()
-        self._mailer.send(verification)
-        self._audit.record(AuditEventType.USER_REGISTERED, user_id=user.id)
         return user

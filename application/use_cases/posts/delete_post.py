@@ -1,6 +1,7 @@
 import uuid
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
 from application.ports.unit_of_work import UnitOfWork
 from domain.errors import PostNotFound
 from domain.permissions import ensure_post_changeable
@@ -16,11 +17,12 @@ class DeletePostCommand:
 class DeletePost:
     """Delete a post: its author or an admin (404 for a draft one may not see, else 403)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, audit: AuditTrail) -> None:
         self._uow = uow
+        self._audit = audit
 
     def execute(self, command: DeletePostCommand) -> None:
-        with self._uow as uow:
+        with self._audit.refusals(command.actor.id), self._uow as uow:
             authored = uow.posts.get_for_update(command.post_id)
             if authored is None:
                 raise PostNotFound()

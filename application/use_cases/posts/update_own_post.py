@@ -1,6 +1,7 @@
 import uuid
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
 from application.ports.clock import Clock
 from application.ports.repositories import AuthoredPost
 from application.ports.unit_of_work import UnitOfWork
@@ -27,13 +28,14 @@ class UpdateOwnPost:
     The check is made here, on the post as stored, so no caller can skip it.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
         self._uow = uow
         self._clock = clock
+        self._audit = audit
 
     def execute(self, command: UpdateOwnPostCommand) -> AuthoredPost:
         now = self._clock.now()
-        with self._uow as uow:
+        with self._audit.refusals(command.actor.id), self._uow as uow:
             authored = uow.posts.get_for_update(command.post_id)
             if authored is None:
                 raise PostNotFound()

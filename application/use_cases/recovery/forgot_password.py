@@ -8,7 +8,6 @@ from application.emails import EmailTemplates
 from application.errors import StorageUnavailable
 from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
-from application.ports.email import EmailSender
 from application.ports.unit_of_work import UnitOfWork
 from application.request_context import current_request
 from application.secret_tokens import hash_secret_token, new_secret_token
@@ -41,14 +40,12 @@ class ForgotPassword:
         clock: Clock,
         throttle: Throttle,
         templates: EmailTemplates,
-        sender: EmailSender,
         audit: AuditTrail,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._throttle = throttle
         self._templates = templates
-        self._sender = sender
         self._audit = audit
 
     def execute(self, command: ForgotPasswordCommand) -> Callable[[], None]:
@@ -83,6 +80,6 @@ class ForgotPassword:
                     now=now,
                 )
             )
+            uow.emit(self._templates.reset_password(user.email, user.username, token))
+            self._audit.record(uow, AuditEventType.PASSWORD_RESET_REQUESTED, user_id=user.id)
             uow.commit()
-        self._sender.send(self._templates.reset_password(user.email, user.username, token))
-        self._audit.record(AuditEventType.PASSWORD_RESET_REQUESTED, user_id=user.id)

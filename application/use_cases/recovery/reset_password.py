@@ -6,7 +6,6 @@ from application.errors import InvalidResetToken
 from application.passwords import check_new_password
 from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
-from application.ports.email import EmailSender
 from application.ports.password_hasher import PasswordHasher
 from application.ports.password_policy import PasswordPolicy
 from application.ports.unit_of_work import UnitOfWork
@@ -40,7 +39,6 @@ class ResetPassword:
         clock: Clock,
         throttle: Throttle,
         templates: EmailTemplates,
-        sender: EmailSender,
         audit: AuditTrail,
     ) -> None:
         self._uow = uow
@@ -49,7 +47,6 @@ class ResetPassword:
         self._clock = clock
         self._throttle = throttle
         self._templates = templates
-        self._sender = sender
         self._audit = audit
 
     def execute(self, command: ResetPasswordCommand) -> None:
@@ -77,7 +74,7 @@ class ResetPassword:
             uow.users.update(current)
             uow.sessions.revoke_all_for_user(current.id, now)
             uow.action_tokens.void_for_user(current.id, ActionPurpose.RESET_PASSWORD, now)
+            uow.emit(self._templates.password_changed(current.email, current.username))
+            self._audit.record(uow, AuditEventType.PASSWORD_RESET, user_id=current.id)
             uow.commit()
         self._throttle.succeeded(account_key(current.id, current.username))
-        self._sender.send(self._templates.password_changed(current.email, current.username))
-        self._audit.record(AuditEventType.PASSWORD_RESET, user_id=current.id)

@@ -42,8 +42,8 @@ class VerifyEmail:
             ):
                 raise InvalidVerifyToken()
             uow.users.update(user)
+            self._audit.record(uow, AuditEventType.EMAIL_VERIFIED, user_id=user.id)
             uow.commit()
-        self._audit.record(AuditEventType.EMAIL_VERIFIED, user_id=user.id)
         return user
 
 
@@ -63,6 +63,5 @@ class RequestEmailVerification:
             user = uow.users.get(actor.id)
             if user is None or user.email_verified:
                 return
-            message = self._mailer.prepare(uow, user)
+            self._mailer.send_link(uow, user)
             uow.commit()
-        self._mailer.send(message)

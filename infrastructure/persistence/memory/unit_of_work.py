@@ -9,6 +9,7 @@ from application.ports.repositories import (
     TaskRepository,
     UserRepository,
 )
+from application.ports.unit_of_work import AfterCommit, Outgoing
 from infrastructure.persistence.memory.action_token_repository import (
     MemoryActionTokenRepository,
 )
@@ -18,6 +19,7 @@ from infrastructure.persistence.memory.post_repository import MemoryPostReposito
 from infrastructure.persistence.memory.session_repository import MemorySessionRepository
 from infrastructure.persistence.memory.task_repository import MemoryTaskRepository
 from infrastructure.persistence.memory.user_repository import MemoryUserRepository
+from infrastructure.persistence.outbox import Outbox
 from infrastructure.persistence.transaction_slot import TransactionSlot
 
 
@@ -28,8 +30,9 @@ class MemoryUnitOfWork:
     `committed` tells whether the latest `with` block committed (handy in use-case tests).
     """
 
-    def __init__(self, database: MemoryDatabase) -> None:
+    def __init__(self, database: MemoryDatabase, after_commit: AfterCommit | None = None) -> None:
         self._database = database
+        self._outbox = Outbox(after_commit)
         self._tables: TransactionSlot[Tables] = TransactionSlot()
         self.committed = False
         tables = self._tables.current
@@ -46,6 +49,7 @@ class MemoryUnitOfWork:
 
     def __enter__(self) -> Self:
         self._tables.ensure_empty()
+        self._outbox.discard()
         read_only = self._tables.claim_read_only()
         self._tables.fill(self._database.begin(), read_only=read_only)
         self.committed = False
@@ -58,10 +62,16 @@ class MemoryUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         # Dropping the working copy is the rollback.
+        self._outbox.discard()
         if self._tables.take() is not None:
             self._database.end()
+
+    def emit(self, message: Outgoing) -> None:
+        self._tables.ensure_writable()
+        self._outbox.hold(message, self.audit_events)
 
     def commit(self) -> None:
         self._tables.ensure_writable()
         self._database.publish(self._tables.current())
         self.committed = True
+        self._outbox.release()

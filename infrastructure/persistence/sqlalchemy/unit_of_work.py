@@ -18,7 +18,9 @@ from application.ports.repositories import (
     TaskRepository,
     UserRepository,
 )
+from application.ports.unit_of_work import AfterCommit, Outgoing
 from infrastructure.persistence.outage import DatabaseOutageLog
+from infrastructure.persistence.outbox import Outbox
 from infrastructure.persistence.sqlalchemy.action_token_repository import (
     SqlAlchemyActionTokenRepository,
 )
@@ -51,12 +53,19 @@ class SqlAlchemyUnitOfWork:
     connecting, in a repository's statement or on commit. Statements are translated in
     `__exit__`: every repository call happens inside the `with` block, so the exception leaving
     it is the narrowest point that sees them all without wrapping each repository method.
-    Each unit of work tells `outage_log` whether it found the database or not.
+    Each unit of work tells `outage_log` whether it found the database or not, and hands what its
+    use case emitted to `after_commit` once it commits.
     """
 
-    def __init__(self, engine: Engine, outage_log: DatabaseOutageLog | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        outage_log: DatabaseOutageLog | None = None,
+        after_commit: AfterCommit | None = None,
+    ) -> None:
         self._engine = engine
         self._outage_log = outage_log or DatabaseOutageLog()
+        self._outbox = Outbox(after_commit)
         self._connection: TransactionSlot[Connection] = TransactionSlot()
         connection = self._connection.current
         self.users: UserRepository = SqlAlchemyUserRepository(connection)
@@ -72,6 +81,7 @@ class SqlAlchemyUnitOfWork:
 
     def __enter__(self) -> Self:
         self._connection.ensure_empty()
+        self._outbox.discard()
         read_only = self._connection.claim_read_only()
         try:
             with _unreachable_as_storage_unavailable():
@@ -106,6 +116,7 @@ class SqlAlchemyUnitOfWork:
             self._outage_log.answered()
 
     def _end(self, exc: BaseException | None) -> None:
+        self._outbox.discard()
         connection = self._connection.take()
         unreachable = exc is not None and is_database_unreachable(exc)
         if connection is not None:
@@ -125,7 +136,12 @@ class SqlAlchemyUnitOfWork:
             # see one application error, the driver's stays chained for the logs.
             raise StorageUnavailable() from exc
 
+    def emit(self, message: Outgoing) -> None:
+        self._connection.ensure_writable()
+        self._outbox.hold(message, self.audit_events)
+
     def commit(self) -> None:
         self._connection.ensure_writable()
         with _unreachable_as_storage_unavailable():
             self._connection.current().commit()
+        self._outbox.release()
