@@ -1,7 +1,7 @@
 """Print the query plans of the task list, exactly as SqlAlchemyTaskRepository emits it.
 
-    .venv/bin/python bench/explain_tasks.py                     # SQLite only
-    .venv/bin/python bench/explain_tasks.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench.explain_tasks                     # SQLite only
+    .venv/bin/python -m bench.explain_tasks --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 Each database gets the migrated schema (Alembic, as in production), 20 000 tasks over 50 owners,
 ANALYZE, then the plans of a first page and of a page after a cursor, with and without filters.
@@ -35,9 +35,9 @@ from domain.users import User
 from infrastructure.persistence.migrator import AlembicMigrator
 from infrastructure.persistence.sqlalchemy import create_database_engine
 from infrastructure.persistence.sqlalchemy.mapping import task_values, user_values
-from infrastructure.persistence.sqlalchemy.scratch import scratch_schema
 from infrastructure.persistence.sqlalchemy.tables import tasks, users
 from infrastructure.persistence.sqlalchemy.task_repository import list_statement
+from tests.support.postgres_schema import scratch_schema
 
 OWNERS = 50
 TASKS = 20_000

@@ -1,7 +1,8 @@
-"""Error responses as the OpenAPI document declares them."""
+"""What the OpenAPI document says beyond the routes: what each operation does, and its errors."""
 
+import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import FastAPI
 
@@ -20,6 +21,23 @@ _DESCRIPTIONS = {
 
 _ERROR_BODY_REF = {"$ref": "#/components/schemas/ErrorBody"}
 _MALFORMED = "Malformed request: a NUL in the URL, or a body that cannot be read as JSON"
+
+
+class OperationText(TypedDict):
+    summary: str
+    description: str
+
+
+def documented_by(use_case: type, *, note: str = "") -> OperationText:
+    """The summary and description of an operation that runs `use_case`, to splat into its route
+    decorator: the docstring's first line, and the whole docstring, followed by `note` on what
+    only HTTP knows. One text serves the code's readers and the API's, so they cannot drift apart.
+    """
+    docstring = inspect.getdoc(use_case)
+    if not docstring:
+        raise ValueError(f"{use_case.__name__} needs a docstring: it documents its operation")
+    description = f"{docstring}\n\n{note}" if note else docstring
+    return {"summary": docstring.splitlines()[0], "description": description}
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:

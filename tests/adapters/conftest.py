@@ -19,8 +19,8 @@ from infrastructure.persistence.sqlalchemy import (
     create_database_engine,
     metadata,
 )
-from infrastructure.persistence.sqlalchemy.scratch import scratch_schema
 from tests.adapters.builders import UnitOfWorkFactory
+from tests.support.postgres_schema import scratch_schema
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 SQL_BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]

@@ -12,9 +12,9 @@ from application.use_cases.admin.create_admin import CreateAdminCommand
 from infrastructure.container import Container, build_container
 from infrastructure.persistence.migrator import AlembicMigrator
 from infrastructure.persistence.sqlalchemy import create_database_engine, metadata
-from infrastructure.persistence.sqlalchemy.scratch import scratch_schema
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
+from tests.support.postgres_schema import scratch_schema
 from tests.unit.fakes import RecordingEmailSender
 
 STRONG_PASSWORD = "correct horse battery staple"

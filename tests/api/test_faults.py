@@ -26,12 +26,12 @@ from infrastructure.container import Container, build_container
 from infrastructure.email.smtp import SmtpEmailSender
 from infrastructure.persistence.migrator import AlembicMigrator
 from infrastructure.persistence.sqlalchemy import create_database_engine, metadata
-from infrastructure.persistence.sqlalchemy.scratch import scratch_schema
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
 from tests.api.conftest import POSTGRES_URL, STRONG_PASSWORD, Api, bearer, make_settings
 from tests.api.tcp_proxy import TcpProxy
 from tests.scale.test_workers import serving
+from tests.support.postgres_schema import scratch_schema
 from tests.unit.fakes import RecordingEmailSender
 
 T = TypeVar("T")

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from infrastructure.container import build_container
 from infrastructure.persistence.migrator import AlembicMigrator
-from infrastructure.persistence.sqlalchemy.scratch import scratch_schema
 from interfaces.http.app import create_app
 from tests.api.conftest import POSTGRES_URL, STRONG_PASSWORD, make_settings
+from tests.support.postgres_schema import scratch_schema
 
 ADMIN = ["users", "create-admin", "--username", "root", "--email", "root@example.com"]
 

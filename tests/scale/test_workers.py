@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 import pytest
 
-from infrastructure.persistence.sqlalchemy.scratch import scratch_schema
+from tests.support.postgres_schema import scratch_schema
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")

@@ -21,8 +21,8 @@ class DeactivateAccountCommand:
 class DeactivateAccount:
     """The caller closes their own account; an admin can reopen it.
 
-    Rules: the password must be right (wrong ones count like failed logins); the last active admin cannot leave; every token stops
-    working.
+    Rules: the password must be right (wrong ones count like failed logins); the last active admin
+    cannot leave; every token stops working.
     """
 
     def __init__(

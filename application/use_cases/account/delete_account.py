@@ -20,7 +20,8 @@ class DeleteAccountCommand:
 class DeleteAccount:
     """The caller deletes their account and everything they own (sessions, tasks, posts).
 
-    Rules: the password must be right (wrong ones count like failed logins); the last active admin cannot leave.
+    Rules: the password must be right (wrong ones count like failed logins); the last active admin
+    cannot leave.
     """
 
     def __init__(

@@ -19,7 +19,9 @@ class ListAllUsersQuery:
 
 
 class ListAllUsers:
-    """Every account with its private fields, for admins and operators; inactive ones by default."""
+    """Every account with its private fields, inactive ones included by default.
+
+    For admins, and for the operator at the command line."""
 
     def __init__(self, uow: UnitOfWork, audit: AuditTrail) -> None:
         self._uow = uow

@@ -16,8 +16,10 @@ class PostReference:
 
 
 class GetPost:
-    """A published post of an active author for anyone; a draft, or a post whose author is
-    deactivated, only for its author and admins (404 for the rest)."""
+    """One post: a published one for anyone, a draft only for its author and admins.
+
+    A post whose author is deactivated is hidden like a draft, until they are reactivated. A post
+    the caller may not see is missing (404), as one that never existed."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow

@@ -29,9 +29,8 @@ class ForgotPassword:
     (the caller learns nothing); asking changes nothing until the link is used; a newer link voids
     older ones.
 
-    `execute` does only what must decide the answer (the throttle's 429), the same for every
-    address, and returns the rest, which the caller runs after answering: looking the address up,
-    storing the token, queueing the email.
+    Only the throttle (429) is decided before answering, the same way for every address; looking
+    the address up, storing the token and queueing the email happen after the answer is sent.
     """
 
     def __init__(

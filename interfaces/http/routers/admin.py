@@ -18,7 +18,7 @@ from application.use_cases.admin.set_user_active import (
 )
 from domain.users import Role
 from interfaces.http.dependencies import CurrentUser, use_case
-from interfaces.http.openapi import errors
+from interfaces.http.openapi import documented_by, errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
 from interfaces.http.schemas.common import PageResponse
 from interfaces.http.schemas.sessions import AuditEventResponse
@@ -28,7 +28,12 @@ from interfaces.http.schemas.users import RoleChangeRequest, UserPrivate
 router = APIRouter(prefix="/admin", tags=["admin"], responses=errors(401, 403))
 
 
-@router.get("/users", response_model=PageResponse[UserPrivate], responses=errors(400))
+@router.get(
+    "/users",
+    response_model=PageResponse[UserPrivate],
+    responses=errors(400),
+    **documented_by(ListAllUsers),
+)
 @router.get("/users/", response_model=PageResponse[UserPrivate], include_in_schema=False)
 async def list_all_users(
     admin: CurrentUser,
@@ -53,7 +58,12 @@ async def list_all_users(
     return page_response(page, UserPrivate.of)
 
 
-@router.get("/users/{user_id}", response_model=UserPrivate, responses=errors(404))
+@router.get(
+    "/users/{user_id}",
+    response_model=UserPrivate,
+    responses=errors(404),
+    **documented_by(GetAnyUser),
+)
 async def read_any_user(
     user_id: uuid.UUID,
     admin: CurrentUser,
@@ -64,7 +74,12 @@ async def read_any_user(
     )
 
 
-@router.patch("/users/{user_id}/activate", response_model=UserPrivate, responses=errors(404))
+@router.patch(
+    "/users/{user_id}/activate",
+    response_model=UserPrivate,
+    responses=errors(404),
+    **documented_by(ActivateUser),
+)
 async def activate_user(
     user_id: uuid.UUID,
     admin: CurrentUser,
@@ -77,7 +92,12 @@ async def activate_user(
     )
 
 
-@router.patch("/users/{user_id}/deactivate", response_model=UserPrivate, responses=errors(404, 409))
+@router.patch(
+    "/users/{user_id}/deactivate",
+    response_model=UserPrivate,
+    responses=errors(404, 409),
+    **documented_by(DeactivateUser),
+)
 async def deactivate_user(
     user_id: uuid.UUID,
     admin: CurrentUser,
@@ -89,7 +109,12 @@ async def deactivate_user(
     return UserPrivate.of(user)
 
 
-@router.patch("/users/{user_id}/role", response_model=UserPrivate, responses=errors(404, 409))
+@router.patch(
+    "/users/{user_id}/role",
+    response_model=UserPrivate,
+    responses=errors(404, 409),
+    **documented_by(ChangeRole),
+)
 async def change_role(
     user_id: uuid.UUID,
     body: RoleChangeRequest,
@@ -103,7 +128,10 @@ async def change_role(
 
 
 @router.delete(
-    "/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404, 409)
+    "/users/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(404, 409),
+    **documented_by(DeleteUser),
 )
 async def delete_user(
     user_id: uuid.UUID,
@@ -113,7 +141,12 @@ async def delete_user(
     await run_in_threadpool(delete.execute, DeleteUserCommand(user=str(user_id), actor=admin))
 
 
-@router.get("/audit-events", response_model=PageResponse[AuditEventResponse], responses=errors(400))
+@router.get(
+    "/audit-events",
+    response_model=PageResponse[AuditEventResponse],
+    responses=errors(400),
+    **documented_by(ListAuditEvents),
+)
 @router.get(
     "/audit-events/", response_model=PageResponse[AuditEventResponse], include_in_schema=False
 )

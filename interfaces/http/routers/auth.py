@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, status
 from application.use_cases.auth.login import Login, LoginCommand
 from application.use_cases.auth.register_user import RegisterUser, RegisterUserCommand
 from interfaces.http.dependencies import Caller, use_case
-from interfaces.http.openapi import errors
+from interfaces.http.openapi import documented_by, errors
 from interfaces.http.password_work import PasswordWorker
 from interfaces.http.schemas.users import (
     LoginRequest,
@@ -27,6 +27,7 @@ LoginDep = Annotated[Login, Depends(use_case(lambda c: c.login()))]
     status_code=status.HTTP_201_CREATED,
     response_model=UserPrivate,
     responses=errors(409, 422),
+    **documented_by(RegisterUser),
 )
 async def register(
     body: RegisterRequest, register_user: RegisterUserDep, work: PasswordWorker
@@ -41,7 +42,12 @@ async def register(
     return UserPrivate.of(user)
 
 
-@router.post("/login", response_model=LoginResponse, responses=errors(401, 403, 422, 429))
+@router.post(
+    "/login",
+    response_model=LoginResponse,
+    responses=errors(401, 403, 422, 429),
+    **documented_by(Login),
+)
 async def login(
     body: LoginRequest, login: LoginDep, client: Caller, work: PasswordWorker
 ) -> LoginResponse:
@@ -52,14 +58,21 @@ async def login(
     return LoginResponse.of(issued)
 
 
-@router.post("/token", response_model=TokenResponse, responses=errors(401, 403, 422, 429))
+@router.post(
+    "/token",
+    response_model=TokenResponse,
+    responses=errors(401, 403, 422, 429),
+    summary="Log in with a form (the OAuth2 password flow).",
+)
 async def token(
     form: Annotated[PasswordForm, Depends()],
     login: LoginDep,
     client: Caller,
     work: PasswordWorker,
 ) -> TokenResponse:
-    """The OAuth2 password flow, for the docs' Authorize button."""
+    """The OAuth2 password flow, for the docs' Authorize button: the same login as
+    `POST /auth/login`, with the username (or email) and password sent as form fields. The
+    answer is a token pair without the user."""
     command = LoginCommand(
         login=form.username, password=form.password, user_agent=client.user_agent, ip=client.ip
     )

@@ -15,15 +15,21 @@ router = APIRouter(tags=["operations"])
 READY_TIMEOUT_SECONDS = 2.0
 
 
-@router.get("/health", response_model=HealthResponse)
+@router.get("/health", response_model=HealthResponse, summary="Liveness: the process is up.")
 async def health() -> HealthResponse:
     """The process is up (and its event loop is free: this never waits on anything)."""
     return HealthResponse(status="ok")
 
 
-@router.get("/ready", response_model=HealthResponse, responses=errors(503))
+@router.get(
+    "/ready",
+    response_model=HealthResponse,
+    responses=errors(503),
+    summary="Readiness: the database answers.",
+)
 async def ready(request: Request) -> Any:
-    """The database answers, within two seconds."""
+    """The database answers, within two seconds; otherwise 503 `database_unavailable`, with a
+    `Retry-After` header."""
     is_ready = container_of(request).readiness().is_ready
     with anyio.move_on_after(READY_TIMEOUT_SECONDS):
         # Abandoned when late: the check's thread goes on alone, and ends within the database
@@ -34,7 +40,7 @@ async def ready(request: Request) -> Any:
     return error_response(503, "database_unavailable", "The database is not reachable.", headers)
 
 
-@router.get("/.well-known/jwks.json")
+@router.get("/.well-known/jwks.json", summary="The public keys of access tokens (JWKS).")
 async def jwks(request: Request) -> dict[str, Any]:
     """The public keys that verify access tokens (empty with HS256, whose key is secret)."""
     keys: dict[str, Any] = container_of(request).access_tokens().jwks()

@@ -16,15 +16,22 @@ from application.use_cases.posts.list_posts import (
 )
 from application.use_cases.posts.update_own_post import UpdateOwnPost, UpdateOwnPostCommand
 from interfaces.http.dependencies import CurrentUser, OptionalUser, use_case
-from interfaces.http.openapi import errors
+from interfaces.http.openapi import documented_by, errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
 from interfaces.http.schemas.common import PageResponse
 from interfaces.http.schemas.posts import CreatePostRequest, PostResponse, UpdatePostRequest
 
 router = APIRouter(prefix="/posts", tags=["posts"], responses=errors(401, 403))
 
+OPTIONAL_SIGN_IN = "A bearer token is optional, but checked when sent: a bad one is refused."
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=PostResponse)
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PostResponse,
+    **documented_by(CreatePost),
+)
 @router.post(
     "/", status_code=status.HTTP_201_CREATED, response_model=PostResponse, include_in_schema=False
 )
@@ -38,7 +45,12 @@ async def create_post(
     )
 
 
-@router.get("", response_model=PageResponse[PostResponse], responses=errors(400))
+@router.get(
+    "",
+    response_model=PageResponse[PostResponse],
+    responses=errors(400),
+    **documented_by(ListPublishedPosts, note=OPTIONAL_SIGN_IN),
+)
 @router.get("/", response_model=PageResponse[PostResponse], include_in_schema=False)
 async def list_published_posts(
     viewer: OptionalUser,
@@ -50,7 +62,6 @@ async def list_published_posts(
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> PageResponse[PostResponse]:
-    """Published posts for everyone; a bearer token is optional, but checked when sent."""
     page = await run_in_threadpool(
         list_posts.execute,
         ListPublishedPostsQuery(author_id=author_id, search=search, limit=limit, cursor=cursor),
@@ -58,7 +69,12 @@ async def list_published_posts(
     return page_response(page, PostResponse.of)
 
 
-@router.get("/my", response_model=PageResponse[PostResponse], responses=errors(400))
+@router.get(
+    "/my",
+    response_model=PageResponse[PostResponse],
+    responses=errors(400),
+    **documented_by(ListMyPosts),
+)
 async def list_my_posts(
     user: CurrentUser,
     list_posts: Annotated[ListMyPosts, Depends(use_case(lambda c: c.list_my_posts()))],
@@ -73,7 +89,12 @@ async def list_my_posts(
     return page_response(page, PostResponse.of)
 
 
-@router.get("/{post_id}", response_model=PostResponse, responses=errors(404))
+@router.get(
+    "/{post_id}",
+    response_model=PostResponse,
+    responses=errors(404),
+    **documented_by(GetPost, note=OPTIONAL_SIGN_IN),
+)
 async def read_post(
     post_id: uuid.UUID,
     viewer: OptionalUser,
@@ -84,7 +105,9 @@ async def read_post(
     )
 
 
-@router.patch("/{post_id}", response_model=PostResponse, responses=errors(404))
+@router.patch(
+    "/{post_id}", response_model=PostResponse, responses=errors(404), **documented_by(UpdateOwnPost)
+)
 async def update_post(
     post_id: uuid.UUID,
     body: UpdatePostRequest,
@@ -98,7 +121,12 @@ async def update_post(
     return PostResponse.of(authored)
 
 
-@router.delete("/{post_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
+@router.delete(
+    "/{post_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(404),
+    **documented_by(DeletePost),
+)
 async def delete_post(
     post_id: uuid.UUID,
     user: CurrentUser,

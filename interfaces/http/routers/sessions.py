@@ -21,7 +21,7 @@ from application.use_cases.recovery.verify_email import (
     VerifyEmailCommand,
 )
 from interfaces.http.dependencies import CurrentUser, use_case
-from interfaces.http.openapi import errors
+from interfaces.http.openapi import documented_by, errors
 from interfaces.http.password_work import PasswordWorker
 from interfaces.http.schemas.sessions import (
     Accepted,
@@ -36,7 +36,9 @@ from interfaces.http.schemas.users import TokenResponse, UserPrivate
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/refresh", response_model=TokenResponse, responses=errors(401))
+@router.post(
+    "/refresh", response_model=TokenResponse, responses=errors(401), **documented_by(RefreshSession)
+)
 async def refresh(
     body: RefreshTokenRequest,
     refresh_session: Annotated[RefreshSession, Depends(use_case(lambda c: c.refresh_session()))],
@@ -46,7 +48,7 @@ async def refresh(
     )
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, **documented_by(Logout))
 async def logout(
     body: RefreshTokenRequest,
     logout: Annotated[Logout, Depends(use_case(lambda c: c.logout()))],
@@ -54,7 +56,12 @@ async def logout(
     await run_in_threadpool(logout.execute, LogoutCommand(body.refresh_token))
 
 
-@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403))
+@router.post(
+    "/logout-all",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(401, 403),
+    **documented_by(LogoutEverywhere),
+)
 async def logout_all(
     user: CurrentUser,
     logout: Annotated[LogoutEverywhere, Depends(use_case(lambda c: c.logout_everywhere()))],
@@ -62,7 +69,12 @@ async def logout_all(
     await run_in_threadpool(logout.execute, user)
 
 
-@router.get("/sessions", response_model=list[SessionResponse], responses=errors(401, 403))
+@router.get(
+    "/sessions",
+    response_model=list[SessionResponse],
+    responses=errors(401, 403),
+    **documented_by(ListSessions),
+)
 async def list_sessions(
     user: CurrentUser,
     list_sessions: Annotated[ListSessions, Depends(use_case(lambda c: c.list_sessions()))],
@@ -77,6 +89,7 @@ async def list_sessions(
     "/sessions/{session_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=errors(401, 403, 404),
+    **documented_by(RevokeSession),
 )
 async def revoke_session(
     session_id: uuid.UUID,
@@ -91,6 +104,7 @@ async def revoke_session(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
     responses=errors(429),
+    **documented_by(ForgotPassword),
 )
 async def forgot_password(
     body: ForgotPasswordRequest,
@@ -103,7 +117,12 @@ async def forgot_password(
     return Accepted(message="If this address belongs to an account, a reset link is on its way.")
 
 
-@router.post("/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400))
+@router.post(
+    "/reset-password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(400),
+    **documented_by(ResetPassword),
+)
 async def reset_password(
     body: ResetPasswordRequest,
     reset: Annotated[ResetPassword, Depends(use_case(lambda c: c.reset_password()))],
@@ -118,6 +137,7 @@ async def reset_password(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
     responses=errors(401, 403, 429),
+    **documented_by(RequestEmailVerification),
 )
 async def request_verify(
     user: CurrentUser,
@@ -131,7 +151,9 @@ async def request_verify(
     )
 
 
-@router.post("/verify", response_model=UserPrivate, responses=errors(400))
+@router.post(
+    "/verify", response_model=UserPrivate, responses=errors(400), **documented_by(VerifyEmail)
+)
 async def verify(
     body: VerifyEmailRequest,
     verify_email: Annotated[VerifyEmail, Depends(use_case(lambda c: c.verify_email()))],

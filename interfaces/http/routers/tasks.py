@@ -13,7 +13,7 @@ from application.use_cases.tasks.list_tasks import ListTasks, ListTasksQuery
 from application.use_cases.tasks.update_task import UpdateTask, UpdateTaskCommand
 from domain.tasks import Priority
 from interfaces.http.dependencies import CurrentUser, use_case
-from interfaces.http.openapi import errors
+from interfaces.http.openapi import documented_by, errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
 from interfaces.http.schemas.common import PageResponse
 from interfaces.http.schemas.tasks import CreateTaskRequest, TaskResponse, UpdateTaskRequest
@@ -21,7 +21,12 @@ from interfaces.http.schemas.tasks import CreateTaskRequest, TaskResponse, Updat
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=errors(401, 403))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskResponse)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TaskResponse,
+    **documented_by(CreateTask),
+)
 @router.post(
     "/", status_code=status.HTTP_201_CREATED, response_model=TaskResponse, include_in_schema=False
 )
@@ -36,7 +41,9 @@ async def create_task(
     return TaskResponse.of(task)
 
 
-@router.get("", response_model=PageResponse[TaskResponse], responses=errors(400))
+@router.get(
+    "", response_model=PageResponse[TaskResponse], responses=errors(400), **documented_by(ListTasks)
+)
 @router.get("/", response_model=PageResponse[TaskResponse], include_in_schema=False)
 async def list_tasks(
     user: CurrentUser,
@@ -63,7 +70,9 @@ async def list_tasks(
     return page_response(page, TaskResponse.of)
 
 
-@router.get("/{task_id}", response_model=TaskResponse, responses=errors(404))
+@router.get(
+    "/{task_id}", response_model=TaskResponse, responses=errors(404), **documented_by(GetTask)
+)
 async def read_task(
     task_id: uuid.UUID,
     user: CurrentUser,
@@ -74,7 +83,9 @@ async def read_task(
     )
 
 
-@router.patch("/{task_id}", response_model=TaskResponse, responses=errors(404))
+@router.patch(
+    "/{task_id}", response_model=TaskResponse, responses=errors(404), **documented_by(UpdateTask)
+)
 async def update_task(
     task_id: uuid.UUID,
     body: UpdateTaskRequest,
@@ -88,7 +99,12 @@ async def update_task(
     return TaskResponse.of(task)
 
 
-@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
+@router.delete(
+    "/{task_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(404),
+    **documented_by(DeleteTask),
+)
 async def delete_task(
     task_id: uuid.UUID,
     user: CurrentUser,

@@ -15,7 +15,7 @@ from application.use_cases.account.update_profile import UpdateProfile, UpdatePr
 from application.use_cases.users.get_user import GetUser
 from application.use_cases.users.list_users import ListUsers, ListUsersQuery
 from interfaces.http.dependencies import Caller, CurrentUser, use_case
-from interfaces.http.openapi import errors
+from interfaces.http.openapi import documented_by, errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
 from interfaces.http.password_work import PasswordWorker
 from interfaces.http.schemas.common import PageResponse
@@ -31,12 +31,16 @@ from interfaces.http.schemas.users import (
 router = APIRouter(prefix="/users", tags=["users"], responses=errors(401, 403))
 
 
-@router.get("/me", response_model=UserPrivate)
+@router.get("/me", response_model=UserPrivate, summary="The caller's own account.")
 async def read_me(user: CurrentUser) -> UserPrivate:
+    """The caller's own account, with the fields only its owner and admins see (email, role,
+    whether it is active, whether the email is verified)."""
     return UserPrivate.of(user)
 
 
-@router.patch("/me", response_model=UserPrivate, responses=errors(409, 422))
+@router.patch(
+    "/me", response_model=UserPrivate, responses=errors(409, 422), **documented_by(UpdateProfile)
+)
 async def update_me(
     body: UpdateProfileRequest,
     user: CurrentUser,
@@ -49,7 +53,12 @@ async def update_me(
     return UserPrivate.of(updated)
 
 
-@router.patch("/me/password", response_model=TokenResponse, responses=errors(400, 422, 429))
+@router.patch(
+    "/me/password",
+    response_model=TokenResponse,
+    responses=errors(400, 422, 429),
+    **documented_by(ChangePassword),
+)
 async def change_my_password(
     body: ChangePasswordRequest,
     user: CurrentUser,
@@ -72,6 +81,7 @@ async def change_my_password(
     "/me/deactivate",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=errors(400, 409, 422, 429),
+    **documented_by(DeactivateAccount),
 )
 async def deactivate_me(
     body: PasswordConfirmation,
@@ -83,7 +93,12 @@ async def deactivate_me(
     await work.run(lambda: deactivate.execute(command))
 
 
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 409, 422, 429))
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(400, 409, 422, 429),
+    **documented_by(DeleteAccount),
+)
 async def delete_me(
     body: PasswordConfirmation,
     user: CurrentUser,
@@ -94,7 +109,9 @@ async def delete_me(
     await work.run(lambda: delete.execute(command))
 
 
-@router.get("", response_model=PageResponse[UserPublic], responses=errors(400))
+@router.get(
+    "", response_model=PageResponse[UserPublic], responses=errors(400), **documented_by(ListUsers)
+)
 @router.get("/", response_model=PageResponse[UserPublic], include_in_schema=False)
 async def list_users(
     user: CurrentUser,
@@ -109,7 +126,9 @@ async def list_users(
     return page_response(page, UserPublic.of)
 
 
-@router.get("/{user_id}", response_model=UserPublic, responses=errors(404))
+@router.get(
+    "/{user_id}", response_model=UserPublic, responses=errors(404), **documented_by(GetUser)
+)
 async def read_user(
     user_id: uuid.UUID,
     user: CurrentUser,
