@@ -6,6 +6,7 @@ from datetime import timedelta
 from application.ports.clock import Clock
 from application.ports.tokens import AccessTokenService
 from application.ports.unit_of_work import UnitOfWork
+from application.request_context import current_request
 from application.secret_tokens import hash_secret_token, new_secret_token
 from domain.sessions import AuthSession
 from domain.users import User
@@ -36,18 +37,18 @@ class SessionStarter:
         self._clock = clock
         self._lifetimes = lifetimes
 
-    def start(
-        self, uow: UnitOfWork, user: User, *, user_agent: str | None, ip: str | None
-    ) -> IssuedTokens:
-        """Record a new session in `uow` (the caller commits) and issue its tokens."""
+    def start(self, uow: UnitOfWork, user: User) -> IssuedTokens:
+        """Record a new session in `uow` (the caller commits) and issue its tokens. The session
+        remembers the device it was started from: the caller's address and user agent."""
         now = self._clock.now()
+        caller = current_request()
         session = AuthSession.start(
             user_id=user.id,
             now=now,
             idle_lifetime=self._lifetimes.idle,
             max_lifetime=self._lifetimes.absolute,
-            user_agent=user_agent,
-            ip=ip,
+            user_agent=caller.user_agent,
+            ip=caller.ip,
         )
         refresh_token = new_secret_token()
         uow.sessions.add(session)

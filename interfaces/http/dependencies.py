@@ -9,7 +9,6 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.users import User
 from infrastructure.container import Container
-from interfaces.http.client import ClientInfo, client_info
 from interfaces.http.errors import NotAuthenticated
 
 T = TypeVar("T")
@@ -62,11 +61,5 @@ async def optional_user(
     return await _authenticate(request, token) if token else None
 
 
-async def caller(request: Request) -> ClientInfo:
-    trusted = request.app.state.trusted_proxies
-    return client_info(request, trusted)
-
-
 CurrentUser = Annotated[User, Depends(current_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
-Caller = Annotated[ClientInfo, Depends(caller)]

@@ -22,8 +22,6 @@ class ChangePasswordCommand:
     user_id: uuid.UUID
     current_password: str
     new_password: str
-    user_agent: str | None = None
-    ip: str | None = None
 
 
 class ChangePassword:
@@ -81,9 +79,7 @@ class ChangePassword:
             uow.sessions.revoke_all_for_user(current.id, now)
             # An outstanding reset link would undo the change: it goes with the old password.
             uow.action_tokens.void_for_user(current.id, ActionPurpose.RESET_PASSWORD, now)
-            issued = self._sessions.start(
-                uow, current, user_agent=command.user_agent, ip=command.ip
-            )
+            issued = self._sessions.start(uow, current)
             uow.emit(self._templates.password_changed(current.email, current.username))
             self._audit.record(uow, AuditEventType.PASSWORD_CHANGED, user_id=current.id)
             uow.commit()

@@ -9,6 +9,7 @@ from application.errors import (
 from application.ports.audit import AuditEventType
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
+from application.request_context import current_request
 from application.services.session_tokens import IssuedTokens, SessionStarter
 from application.services.throttling import LoginLocked, Throttle, account_key
 from domain.passwords import normalize_password
@@ -20,8 +21,6 @@ class LoginCommand:
     login: str
     """A username or an email address, any case."""
     password: str
-    user_agent: str | None = None
-    ip: str | None = None
 
 
 class Login:
@@ -58,7 +57,7 @@ class Login:
         user_id = user.id if user else None
         account = account_key(user_id, lookup_form(command.login))
         try:
-            self._throttle.before_attempt(account, command.ip)
+            self._throttle.before_attempt(account, current_request().ip)
         except LoginLocked as locked:
             # Stored once per lock: anyone can repeat a refused attempt, and each is a log line.
             if locked.first_in_window:
@@ -96,9 +95,7 @@ class Login:
             if upgraded_hash is not None:
                 current.password_hash = upgraded_hash
                 uow.users.update(current)
-            issued = self._sessions.start(
-                uow, current, user_agent=command.user_agent, ip=command.ip
-            )
+            issued = self._sessions.start(uow, current)
             self._audit.record(
                 uow,
                 AuditEventType.LOGIN_SUCCEEDED,

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, status
 
 from application.use_cases.auth.login import Login, LoginCommand
 from application.use_cases.auth.register_user import RegisterUser, RegisterUserCommand
-from interfaces.http.dependencies import Caller, use_case
+from interfaces.http.dependencies import use_case
 from interfaces.http.openapi import documented_by, errors
 from interfaces.http.password_work import PasswordWorker
 from interfaces.http.schemas.users import (
@@ -48,12 +48,8 @@ async def register(
     responses=errors(401, 403, 422, 429),
     **documented_by(Login),
 )
-async def login(
-    body: LoginRequest, login: LoginDep, client: Caller, work: PasswordWorker
-) -> LoginResponse:
-    command = LoginCommand(
-        login=body.login, password=body.password, user_agent=client.user_agent, ip=client.ip
-    )
+async def login(body: LoginRequest, login: LoginDep, work: PasswordWorker) -> LoginResponse:
+    command = LoginCommand(login=body.login, password=body.password)
     issued = await work.run(lambda: login.execute(command))
     return LoginResponse.of(issued)
 
@@ -67,14 +63,11 @@ async def login(
 async def token(
     form: Annotated[PasswordForm, Depends()],
     login: LoginDep,
-    client: Caller,
     work: PasswordWorker,
 ) -> TokenResponse:
     """The OAuth2 password flow, for the docs' Authorize button: the same login as
     `POST /auth/login`, with the username (or email) and password sent as form fields. The
     answer is a token pair without the user."""
-    command = LoginCommand(
-        login=form.username, password=form.password, user_agent=client.user_agent, ip=client.ip
-    )
+    command = LoginCommand(login=form.username, password=form.password)
     issued = await work.run(lambda: login.execute(command))
     return TokenResponse.of(issued)

@@ -14,7 +14,7 @@ from application.use_cases.account.delete_account import DeleteAccount, DeleteAc
 from application.use_cases.account.update_profile import UpdateProfile, UpdateProfileCommand
 from application.use_cases.users.get_user import GetUser
 from application.use_cases.users.list_users import ListUsers, ListUsersQuery
-from interfaces.http.dependencies import Caller, CurrentUser, use_case
+from interfaces.http.dependencies import CurrentUser, use_case
 from interfaces.http.openapi import documented_by, errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
 from interfaces.http.password_work import PasswordWorker
@@ -62,7 +62,6 @@ async def update_me(
 async def change_my_password(
     body: ChangePasswordRequest,
     user: CurrentUser,
-    client: Caller,
     change_password: Annotated[ChangePassword, Depends(use_case(lambda c: c.change_password()))],
     work: PasswordWorker,
 ) -> TokenResponse:
@@ -70,8 +69,6 @@ async def change_my_password(
         user_id=user.id,
         current_password=body.current_password,
         new_password=body.new_password,
-        user_agent=client.user_agent,
-        ip=client.ip,
     )
     issued = await work.run(lambda: change_password.execute(command))
     return TokenResponse.of(issued)
