@@ -15,6 +15,7 @@ from interfaces.http.middleware import (
     RejectNulInUrlMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
+    WorkerHeaderMiddleware,
 )
 from interfaces.http.openapi import install_openapi
 from interfaces.http.password_work import PasswordWork
@@ -61,6 +62,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         oauth2_redirect_paths=[app.swagger_ui_oauth2_redirect_url],
     )
     app.add_middleware(AccessLogMiddleware)
+    if settings.environment == "test":
+        app.add_middleware(WorkerHeaderMiddleware)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import logging
+import os
 import re
 import time
 from collections.abc import Iterable
@@ -281,3 +282,25 @@ class AccessLogMiddleware:
                 status,
                 (time.perf_counter() - started) * 1000,
             )
+
+
+class WorkerHeaderMiddleware:
+    """Test mode only (`ENVIRONMENT=test`): `X-Tessera-Worker: <pid>` names the process that
+    answered, so the multi-worker tests can prove that a request reached another worker than the
+    one that issued its token. Never elsewhere: a pid tells an outsider about the host."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.header = (b"x-tessera-worker", str(os.getpid()).encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_worker(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _with_headers(message, [self.header])
+            await send(message)
+
+        await self.app(scope, receive, send_with_worker)
