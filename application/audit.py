@@ -13,6 +13,8 @@ from application.request_context import current_request
 
 logger = logging.getLogger(__name__)
 
+NOT_STORED = "audit event %s (%s) not stored, only logged: %s"
+
 
 class AuditTrail:
     """Records security events. `record` never fails the action it records; `stage` makes the
@@ -44,10 +46,19 @@ class AuditTrail:
                 with self._new_uow() as uow:
                     uow.audit_events.add(event)
                     uow.commit()
-            except StorageUnavailable:  # the log line above still holds the event
-                logger.warning("audit event %s not stored: database unavailable", event.id)
-            except Exception:
-                logger.exception("could not store audit event %s", event.event_type.value)
+            # The action has committed: failing its request now would report a change that was
+            # made as one that was not. The audit log line above holds the whole event; this
+            # error names it, so an operator can restore it to the store from the log.
+            except StorageUnavailable:
+                logger.error(NOT_STORED, event.id, event.event_type.value, "database unavailable")
+            except Exception as error:
+                logger.error(
+                    NOT_STORED,
+                    event.id,
+                    event.event_type.value,
+                    type(error).__name__,
+                    exc_info=True,
+                )
         return event
 
     def stage(

@@ -1,9 +1,12 @@
+import logging
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
-from application.errors import InvalidCredentials, TooManyAttempts
+from application.audit import AuditTrail
+from application.errors import InvalidCredentials, StorageUnavailable, TooManyAttempts
 from application.ports.audit import AuditEventType
 from application.ports.repositories import AuditFilter
 from application.request_context import RequestContext, set_current_request
@@ -105,3 +108,53 @@ def test_a_staged_event_is_stored_and_logged_only_with_the_change_it_records(wor
         )
     assert [found.id for found in stored] == [event.id]
     assert world.security_log.types() == ["login_succeeded"]
+
+
+class _UnwritableUnitOfWork:
+    """A unit of work whose commit fails the way the given error says."""
+
+    def __init__(self, world: World, error: Exception) -> None:
+        self._inner = world.uow()
+        self._error = error
+        self.audit_events = self._inner.audit_events
+
+    def __enter__(self) -> "_UnwritableUnitOfWork":
+        self._inner.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._inner.__exit__(None, None, None)
+
+    def commit(self) -> None:
+        raise self._error
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (StorageUnavailable("down"), "database unavailable"),
+        (RuntimeError("disk full"), "RuntimeError"),
+    ],
+)
+def test_an_event_that_cannot_be_stored_is_logged_whole_and_named_as_an_error(
+    world: World, caplog: pytest.LogCaptureFixture, error: Exception, reason: str
+) -> None:
+    """The action it records has committed, so `record` does not fail it; the audit log holds
+    the event, and an ERROR line names it so that it can be restored to the store."""
+    trail = AuditTrail(
+        lambda: _UnwritableUnitOfWork(world, error),  # type: ignore[arg-type,return-value]
+        world.security_log,
+        world.clock,
+    )
+
+    with caplog.at_level(logging.ERROR, logger="application.audit"):
+        event = trail.record(AuditEventType.PASSWORD_CHANGED, user_id=uuid.uuid4())
+
+    assert world.security_log.events == [event]
+    with world.uow() as uow:
+        assert uow.audit_events.list(AuditFilter(), limit=10, after=None) == []
+    (line,) = [r for r in caplog.records if r.name == "application.audit"]
+    assert line.levelno == logging.ERROR
+    assert line.getMessage() == (
+        f"audit event {event.id} (password_changed) not stored, only logged: {reason}"
+    )
