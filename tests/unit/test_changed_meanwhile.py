@@ -8,6 +8,7 @@ must then refuse, and leave the concurrent change in place.
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,7 @@ def hasher(world: World) -> InterferingHasher:
     return world.hasher
 
 
-def overwrite(world: World, user: User, **changes: object) -> Callable[[], None]:
+def overwrite(world: World, user: User, **changes: Any) -> Callable[[], None]:
     """Another request's committed change of the user's row (no lock, no voiding: the row only)."""
 
     def write() -> None:
