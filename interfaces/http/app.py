@@ -12,7 +12,7 @@ from interfaces.http.errors import install_error_handlers
 from interfaces.http.middleware import (
     AccessLogMiddleware,
     BodySizeLimitMiddleware,
-    RejectNulInUrlMiddleware,
+    RejectBadUrlMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
     WorkerHeaderMiddleware,
@@ -53,7 +53,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     # Added first, so innermost: their 413 and 400 still pass through the security headers,
     # CORS and access log middleware added after them.
     app.add_middleware(BodySizeLimitMiddleware)
-    app.add_middleware(RejectNulInUrlMiddleware)
+    app.add_middleware(RejectBadUrlMiddleware)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=trusted_proxies)
     app.add_middleware(
         SecurityHeadersMiddleware,

@@ -219,10 +219,15 @@ class BodySizeLimitMiddleware:
         await response(scope, receive, send)
 
 
-class RejectNulInUrlMiddleware:
-    """A NUL in the path or query string is a 400 before routing.
+# Routing matches paths with `$`, which in Python also matches before a trailing newline: left
+# alone, `/posts/%0A` would be answered by `/posts/`, and `/users/me%0A` by `/users/me`.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
-    No identifier, filter or search of the contract can hold one, and PostgreSQL cannot compare
+
+class RejectBadUrlMiddleware:
+    """A control character in the path, or a NUL in the query string, is a 400 before routing.
+
+    No identifier, filter or search of the contract can hold a NUL, and PostgreSQL cannot compare
     text with one: left alone, `?search=%00` would reach the database and fail there as a 500.
     """
 
@@ -230,11 +235,15 @@ class RejectNulInUrlMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (
-            "\x00" in scope["path"] or b"\x00" in unquote_to_bytes(scope["query_string"])
-        ):
-            response = error_response(400, "bad_request", "The URL contains a NUL character.")
-            await response(scope, receive, send)
+        if scope["type"] == "http":
+            if _CONTROL_CHARACTER.search(scope["path"]):
+                detail = "The URL path contains a control character."
+            elif b"\x00" in unquote_to_bytes(scope["query_string"]):
+                detail = "The URL contains a NUL character."
+            else:
+                await self.app(scope, receive, send)
+                return
+            await error_response(400, "bad_request", detail)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -236,6 +236,15 @@ def test_a_nul_in_the_url_is_a_400(client: TestClient, token: str, url: str) -> 
     assert_error(client.get(url, headers=bearer(token)), 400, "bad_request")
 
 
+@pytest.mark.parametrize(
+    "url", ["/posts/%0A", "/users/me%0A", "/tasks%0A", "/posts/a%09b", "/health%7F"]
+)
+def test_a_control_character_in_the_path_is_a_400(client: TestClient, token: str, url: str) -> None:
+    """Found by the fuzzer: routing's `$` matches before a trailing newline, so `/posts/%0A` was
+    answered by the list at `/posts/`."""
+    assert_error(client.get(url, headers=bearer(token)), 400, "bad_request")
+
+
 # --- huge numbers --------------------------------------------------------------------------------
 
 
