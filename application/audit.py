@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 REFUSALS = (PermissionDenied, AccountInactive, EmailNotVerified)
 """What a caller is refused for who they are (403), as opposed to what they sent."""
+NOT_STORED = "audit event %s (%s) not stored, only logged: %s"
 
 
 class AuditTrail:
@@ -54,15 +55,21 @@ class AuditTrail:
         user_id: uuid.UUID | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        """Never fails the caller: with the store unreachable, the event is still logged."""
+        """Never fails the caller (whose answer does not depend on it): an event that cannot be
+        stored is logged whole all the same, and an ERROR line names it, so that an operator can
+        restore it to the store from the log."""
         event = self._event(event_type, user_id, None, details)
         try:
             with self._new_uow() as uow:
                 uow.emit(event)
                 uow.commit()
-        except StorageUnavailable:
+        except Exception as error:
             self._log.write(event)
-            logger.warning("audit event %s not stored: database unavailable", event.id)
+            unavailable = isinstance(error, StorageUnavailable)
+            reason = "database unavailable" if unavailable else type(error).__name__
+            logger.error(
+                NOT_STORED, event.id, event.event_type.value, reason, exc_info=not unavailable
+            )
 
     def log_only(
         self,

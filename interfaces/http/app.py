@@ -12,9 +12,10 @@ from interfaces.http.errors import install_error_handlers
 from interfaces.http.middleware import (
     AccessLogMiddleware,
     BodySizeLimitMiddleware,
-    RejectNulInUrlMiddleware,
+    RejectBadUrlMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
+    WorkerHeaderMiddleware,
 )
 from interfaces.http.openapi import install_openapi
 from interfaces.http.password_work import PasswordWork
@@ -52,7 +53,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     # Added first, so innermost: their 413 and 400 still pass through the security headers,
     # CORS and access log middleware added after them.
     app.add_middleware(BodySizeLimitMiddleware)
-    app.add_middleware(RejectNulInUrlMiddleware)
+    app.add_middleware(RejectBadUrlMiddleware)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=trusted_proxies)
     app.add_middleware(
         SecurityHeadersMiddleware,
@@ -61,6 +62,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         oauth2_redirect_paths=[app.swagger_ui_oauth2_redirect_url],
     )
     app.add_middleware(AccessLogMiddleware)
+    if settings.environment == "test":
+        app.add_middleware(WorkerHeaderMiddleware)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import logging
+import os
 import re
 import time
 from collections.abc import Iterable
@@ -218,10 +219,15 @@ class BodySizeLimitMiddleware:
         await response(scope, receive, send)
 
 
-class RejectNulInUrlMiddleware:
-    """A NUL in the path or query string is a 400 before routing.
+# Routing matches paths with `$`, which in Python also matches before a trailing newline: left
+# alone, `/posts/%0A` would be answered by `/posts/`, and `/users/me%0A` by `/users/me`.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
-    No identifier, filter or search of the contract can hold one, and PostgreSQL cannot compare
+
+class RejectBadUrlMiddleware:
+    """A control character in the path, or a NUL in the query string, is a 400 before routing.
+
+    No identifier, filter or search of the contract can hold a NUL, and PostgreSQL cannot compare
     text with one: left alone, `?search=%00` would reach the database and fail there as a 500.
     """
 
@@ -229,11 +235,15 @@ class RejectNulInUrlMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (
-            "\x00" in scope["path"] or b"\x00" in unquote_to_bytes(scope["query_string"])
-        ):
-            response = error_response(400, "bad_request", "The URL contains a NUL character.")
-            await response(scope, receive, send)
+        if scope["type"] == "http":
+            if _CONTROL_CHARACTER.search(scope["path"]):
+                detail = "The URL path contains a control character."
+            elif b"\x00" in unquote_to_bytes(scope["query_string"]):
+                detail = "The URL contains a NUL character."
+            else:
+                await self.app(scope, receive, send)
+                return
+            await error_response(400, "bad_request", detail)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -281,3 +291,25 @@ class AccessLogMiddleware:
                 status,
                 (time.perf_counter() - started) * 1000,
             )
+
+
+class WorkerHeaderMiddleware:
+    """Test mode only (`ENVIRONMENT=test`): `X-Tessera-Worker: <pid>` names the process that
+    answered, so the multi-worker tests can prove that a request reached another worker than the
+    one that issued its token. Never elsewhere: a pid tells an outsider about the host."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.header = (b"x-tessera-worker", str(os.getpid()).encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_worker(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _with_headers(message, [self.header])
+            await send(message)
+
+        await self.app(scope, receive, send_with_worker)

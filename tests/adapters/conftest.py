@@ -1,10 +1,10 @@
 """Unit-of-work factories for every persistence adapter, so one contract suite runs on each.
 
-PostgreSQL joins when TEST_POSTGRES_URL is set; then an unreachable server is an error, never a
-skip. Each PostgreSQL user of the shared database works in a schema of its own, dropped after.
+The PostgreSQL variants need TEST_POSTGRES_URL: without it they are reported as skipped (failed
+under CI=true, see tests/services.py), and an unreachable server is an error, never a skip. Each
+PostgreSQL user of the shared database works in a schema of its own, dropped after.
 """
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
@@ -20,10 +20,10 @@ from infrastructure.persistence.sqlalchemy import (
     metadata,
 )
 from tests.adapters.builders import UnitOfWorkFactory
+from tests.services import require_postgres
 from tests.support.postgres_schema import scratch_schema
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
-SQL_BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+SQL_BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(params=["memory", *SQL_BACKENDS])
@@ -85,5 +85,4 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[C
 def postgres_schema() -> AbstractContextManager[str]:
     """A schema of its own, dropped after. The session time zone is far from UTC, so that
     reading timestamps back in UTC is tested."""
-    assert POSTGRES_URL is not None
-    return scratch_schema(POSTGRES_URL, prefix="tessera_test", time_zone="Asia/Kolkata")
+    return scratch_schema(require_postgres(), prefix="tessera_test", time_zone="Asia/Kolkata")

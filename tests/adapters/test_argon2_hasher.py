@@ -3,6 +3,7 @@
 import os
 import re
 import threading
+from collections.abc import Callable
 from typing import Literal
 
 import argon2
@@ -178,49 +179,67 @@ def test_dummy_hash_is_computed_once_even_when_raced() -> None:
     assert spy.hash_calls == 1
 
 
-class _OverlapProbe(argon2.PasswordHasher):
-    """Records how many hash/verify calls are inside argon2 at once.
+WAIT_SECONDS = 10.0
+"""A bound on each wait below, only reached when a test is failing."""
 
-    Each call waits at a two-party barrier: if a second call can get in, both meet and the overlap is
-    seen at once; if it cannot, the barrier times out and the call goes on alone. No timing is
-    asserted: the timeout only bounds how long a serialised run waits (and is generous where the
-    two calls are expected to meet, so a slow machine cannot make that test flaky).
-    """
 
-    def __init__(self, timeout: float) -> None:
+class _GatedProbe(argon2.PasswordHasher):
+    """Holds every hash/verify call inside argon2 until released, counting the calls inside and
+    those that found every slot of the hasher taken (see `_CountingSlots`)."""
+
+    def __init__(self) -> None:
         super().__init__(time_cost=1, memory_cost=8, parallelism=1)
-        self._meet = threading.Barrier(2, timeout=timeout)
-        self._lock = threading.Lock()
-        self._active = 0
-        self.max_active = 0
+        self.changed = threading.Condition()
+        self.inside = 0
+        self.queued = 0
+        self.release = threading.Event()
 
-    def _inside(self) -> None:
-        with self._lock:
-            self._active += 1
-            self.max_active = max(self.max_active, self._active)
-        try:
-            self._meet.wait()
-        except threading.BrokenBarrierError:
-            pass
-        finally:
-            with self._lock:
-                self._active -= 1
+    def wait_until(self, condition: Callable[[], bool]) -> None:
+        with self.changed:
+            assert self.changed.wait_for(condition, WAIT_SECONDS), (self.inside, self.queued)
+
+    def note(self, *, inside: int = 0, queued: int = 0) -> None:
+        with self.changed:
+            self.inside += inside
+            self.queued += queued
+            self.changed.notify_all()
+
+    def _hold(self) -> None:
+        self.note(inside=1)
+        self.release.wait(WAIT_SECONDS)
 
     def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
-        self._inside()
+        self._hold()
         return super().hash(password, salt=salt)
 
     def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
-        self._inside()
+        self._hold()
         return super().verify(hash, password)
 
 
-def _max_overlap(
-    hasher: Argon2PasswordHasher, operation: Literal["hash", "verify"], timeout: float = 0.3
-) -> int:
+class _CountingSlots:
+    """The hasher's semaphore, telling the probe when a call finds no free slot and must wait."""
+
+    def __init__(self, slots: threading.BoundedSemaphore, probe: _GatedProbe) -> None:
+        self._slots = slots
+        self._probe = probe
+
+    def __enter__(self) -> None:
+        if not self._slots.acquire(blocking=False):
+            self._probe.note(queued=1)
+            self._slots.acquire()
+
+    def __exit__(self, *_: object) -> None:
+        self._slots.release()
+
+
+def _overlap(hasher: Argon2PasswordHasher, operation: Literal["hash", "verify"]) -> int:
+    """How many of two calls are inside argon2 at once: the first is held inside, the second
+    started, and the count read once the second is either inside too or waiting for a slot."""
     stored = hasher.hash("pw")  # before the probe goes in
-    probe = _OverlapProbe(timeout)
+    probe = _GatedProbe()
     hasher._hasher = probe
+    hasher._slots = _CountingSlots(hasher._slots, probe)  # type: ignore[assignment]
 
     def run() -> None:
         if operation == "hash":
@@ -229,11 +248,16 @@ def _max_overlap(
             hasher.verify(stored, "pw")
 
     threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return probe.max_active
+    try:
+        threads[0].start()
+        probe.wait_until(lambda: probe.inside == 1)
+        threads[1].start()
+        probe.wait_until(lambda: probe.inside == 2 or probe.queued == 1)
+        return probe.inside
+    finally:
+        probe.release.set()
+        for thread in threads:
+            thread.join(WAIT_SECONDS)
 
 
 @pytest.mark.parametrize("operation", ["hash", "verify"])
@@ -241,7 +265,7 @@ def test_max_concurrency_one_never_runs_two_computations_at_once(
     operation: Literal["hash", "verify"],
 ) -> None:
     hasher = Argon2PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, max_concurrency=1)
-    assert _max_overlap(hasher, operation) == 1
+    assert _overlap(hasher, operation) == 1
 
 
 @pytest.mark.parametrize("operation", ["hash", "verify"])
@@ -250,13 +274,13 @@ def test_the_overlap_probe_does_see_parallel_computations(
 ) -> None:
     # The control for the test above: with two slots the two calls do run together.
     hasher = Argon2PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, max_concurrency=2)
-    assert _max_overlap(hasher, operation, timeout=10) == 2
+    assert _overlap(hasher, operation) == 2
 
 
 def test_default_concurrency_is_the_cpu_count(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     hasher = Argon2PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    assert _max_overlap(hasher, "hash") == 1
+    assert _overlap(hasher, "hash") == 1
 
 
 def test_max_concurrency_must_be_positive() -> None:

@@ -2,7 +2,6 @@
 statement or pool timeout becomes. A silent server is tested through the fault proxy, in
 tests/api/test_faults.py."""
 
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -19,16 +18,17 @@ from infrastructure.persistence.sqlalchemy.engine import (
     create_database_engine,
     is_database_unreachable,
 )
+from tests.services import require_postgres
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
-pytestmark = pytest.mark.skipif(POSTGRES_URL is None, reason="needs TEST_POSTGRES_URL")
+@pytest.fixture(autouse=True)
+def _needs_postgres() -> None:
+    require_postgres()
 
 
 @contextmanager
 def postgres_engine(timeouts: DatabaseTimeouts) -> Iterator[Engine]:
-    assert POSTGRES_URL is not None
-    engine = create_database_engine(POSTGRES_URL, timeouts)
+    engine = create_database_engine(require_postgres(), timeouts)
     try:
         yield engine
     finally:

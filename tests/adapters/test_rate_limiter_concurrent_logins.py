@@ -6,7 +6,6 @@ check or been refused, so they all overlap: had an attempt been counted only aft
 every one of them would have been let through to Argon2.
 """
 
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from infrastructure.after_commit import LogAndSend
 from infrastructure.container import throttle_policy
 from infrastructure.persistence.memory import MemoryDatabase, MemoryUnitOfWork
 from infrastructure.throttle import LimitsRateLimiter, memory_rate_limiter, redis_storage
+from tests.services import require_redis
 from tests.unit.conftest import LIFETIMES, SETTINGS, STRONG_PASSWORD
 from tests.unit.fakes import (
     FakeAccessTokens,
@@ -34,8 +34,7 @@ from tests.unit.fakes import (
     RecordingSecurityLog,
 )
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL")
-BACKENDS = ["memory", *(["redis"] if REDIS_URL else [])]
+BACKENDS = ["memory", "redis"]
 LOGINS = 12
 WAIT_SECONDS = 10.0  # a bound on synchronisation only: a broken test fails instead of hanging
 
@@ -63,11 +62,11 @@ def limiter(request: pytest.FixtureRequest) -> Iterator[RateLimiter]:
     if request.param == "memory":
         yield memory_rate_limiter()
         return
-    assert REDIS_URL is not None
+    redis_url = require_redis()
     namespace = f"test-{uuid.uuid4().hex}"
-    client: redis.Redis = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    client: redis.Redis = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
     client.ping()  # unreachable: an error here, at once
-    yield LimitsRateLimiter(redis_storage(REDIS_URL), namespace)
+    yield LimitsRateLimiter(redis_storage(redis_url), namespace)
     keys = list(client.scan_iter(match=f"tessera:{namespace}*"))
     if keys:
         client.delete(*keys)

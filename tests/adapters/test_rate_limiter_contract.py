@@ -1,12 +1,12 @@
-"""One contract for the RateLimiter adapter: in memory always, on Redis when TEST_REDIS_URL is set.
+"""One contract for the RateLimiter adapter: in memory always, on Redis with TEST_REDIS_URL.
 
-When TEST_REDIS_URL is set but Redis does not answer, the Redis tests fail; they never skip. The
+Without TEST_REDIS_URL the Redis tests are reported as skipped (failed under CI=true, see
+tests/services.py); when it is set but Redis does not answer, they fail; they never skip. The
 Redis tests run without the in-memory fallback (except the two-process ones, which could not pass
 on it), so an outage cannot hide behind it. Each test has a namespace of its own and deletes its
 keys, so runs (and other users of the same Redis database) do not meet.
 """
 
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,10 +24,9 @@ from application.errors import TooManyAttempts
 from application.ports.throttle import RateLimit, RateLimiter
 from infrastructure.throttle import LimitsRateLimiter, redis_rate_limiter, redis_storage
 from tests.adapters.rate_limit_support import FakeTime
+from tests.services import require_redis
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL")
-BACKENDS = ["memory", *(["redis"] if REDIS_URL else [])]
-needs_redis = pytest.mark.skipif(REDIS_URL is None, reason="TEST_REDIS_URL is not set")
+BACKENDS = ["memory", "redis"]
 
 FIVE_PER_15_MIN = RateLimit(5, 900)
 
@@ -40,10 +39,14 @@ def namespace() -> str:
 
 
 @pytest.fixture
-def redis_client(namespace: str) -> Iterator[redis.Redis]:
-    assert REDIS_URL is not None
+def redis_url() -> str:
+    return require_redis()
+
+
+@pytest.fixture
+def redis_client(redis_url: str, namespace: str) -> Iterator[redis.Redis]:
     client: redis.Redis = redis.Redis.from_url(
-        REDIS_URL, socket_connect_timeout=2, retry=Retry(NoBackoff(), retries=0)
+        redis_url, socket_connect_timeout=2, retry=Retry(NoBackoff(), retries=0)
     )
     client.ping()  # Unreachable: the test errors here, at once, rather than skip or pass.
     yield client
@@ -60,8 +63,8 @@ def new_storage(request: pytest.FixtureRequest) -> StorageFactory:
         shared = MemoryStorage()
         return lambda: shared
     request.getfixturevalue("redis_client")
-    assert REDIS_URL is not None
-    return lambda: redis_storage(REDIS_URL)
+    url: str = request.getfixturevalue("redis_url")
+    return lambda: redis_storage(url)
 
 
 @pytest.fixture
@@ -225,13 +228,11 @@ def test_the_window_moves_one_hit_at_a_time(limiter: RateLimiter, clock: FakeTim
     assert refusal(lambda: limiter.hit(limit, "user:1")).retry_after_seconds == 30
 
 
-@needs_redis
 def test_two_processes_sharing_redis_reach_the_limit_together(
-    redis_client: redis.Redis, namespace: str
+    redis_url: str, redis_client: redis.Redis, namespace: str
 ) -> None:
-    assert REDIS_URL is not None
-    first = redis_rate_limiter(REDIS_URL, namespace=namespace)
-    second = redis_rate_limiter(REDIS_URL, namespace=namespace)
+    first = redis_rate_limiter(redis_url, namespace=namespace)
+    second = redis_rate_limiter(redis_url, namespace=namespace)
 
     hit_times(first, FIVE_PER_15_MIN, "user:1", 3)
     hit_times(second, FIVE_PER_15_MIN, "user:1", 2)
@@ -243,11 +244,11 @@ def test_two_processes_sharing_redis_reach_the_limit_together(
     assert not second.degraded
 
 
-@needs_redis
-def test_a_clear_in_one_process_frees_the_other(redis_client: redis.Redis, namespace: str) -> None:
-    assert REDIS_URL is not None
-    first = redis_rate_limiter(REDIS_URL, namespace=namespace)
-    second = redis_rate_limiter(REDIS_URL, namespace=namespace)
+def test_a_clear_in_one_process_frees_the_other(
+    redis_url: str, redis_client: redis.Redis, namespace: str
+) -> None:
+    first = redis_rate_limiter(redis_url, namespace=namespace)
+    second = redis_rate_limiter(redis_url, namespace=namespace)
     hit_times(first, FIVE_PER_15_MIN, "user:1", 5)
 
     second.clear(FIVE_PER_15_MIN, "user:1")
@@ -255,12 +256,10 @@ def test_a_clear_in_one_process_frees_the_other(redis_client: redis.Redis, names
     hit_times(first, FIVE_PER_15_MIN, "user:1", 5)
 
 
-@needs_redis
 def test_redis_keys_are_the_services_and_expire_with_their_window(
-    redis_client: redis.Redis, namespace: str
+    redis_url: str, redis_client: redis.Redis, namespace: str
 ) -> None:
-    assert REDIS_URL is not None
-    limiter = LimitsRateLimiter(redis_storage(REDIS_URL), namespace)
+    limiter = LimitsRateLimiter(redis_storage(redis_url), namespace)
 
     limiter.hit(RateLimit(5, 60), "user:1")
 

@@ -1,8 +1,7 @@
 """One contract for the repository and unit-of-work ports, run against every adapter."""
 
-import threading
-import time
 import uuid
+from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -10,6 +9,7 @@ import pytest
 
 from application.pagination import PageKey
 from application.ports.repositories import UserFilter
+from application.ports.unit_of_work import UnitOfWork
 from domain.errors import EmailTaken, UsernameTaken
 from domain.sessions import AuthSession
 from domain.users import Role, User
@@ -23,6 +23,7 @@ from tests.adapters.builders import (
     make_session,
     make_user,
 )
+from tests.adapters.lock_races import race_against_held_lock
 
 
 def get_user(uow_factory: UnitOfWorkFactory, user_id: uuid.UUID) -> User | None:
@@ -350,31 +351,31 @@ def test_count_active_admins_counts_only_admins_who_are_active(uow_factory):
 
 
 def test_concurrent_demotions_cannot_remove_the_last_admin(uow_factory):
+    """The first demotion counts the admins (which locks them) and holds its transaction open;
+    the second, meanwhile, must wait for it and then count what it committed, not a stale 2."""
     first, second = make_user("first", role=Role.ADMIN), make_user("second", role=Role.ADMIN)
     add_users(uow_factory, first, second)
-    first_has_counted = threading.Event()
     outcomes: dict[str, str] = {}
 
-    def demote(admin: User, *, linger: bool) -> None:
-        with uow_factory() as uow:
-            admins = uow.users.count_active_admins()
-            if linger:
-                first_has_counted.set()
-                time.sleep(0.3)  # give the other demotion every chance to read a stale count
+    def demote(uow: UnitOfWork, admin: User) -> Callable[[], None]:
+        admins = uow.users.count_active_admins()
+        held = uow.users.get_for_update(admin.id)
+        assert held is not None
+
+        def write() -> None:
             if admins <= 1:
                 outcomes[admin.username] = "refused"
                 return
-            uow.users.update(replace(admin, role=Role.USER))
-            uow.commit()
+            uow.users.update(replace(held, role=Role.USER))
             outcomes[admin.username] = "demoted"
 
-    threads = [threading.Thread(target=demote, args=(first,), kwargs={"linger": True})]
-    threads[0].start()
-    assert first_has_counted.wait(timeout=10)
-    threads.append(threading.Thread(target=demote, args=(second,), kwargs={"linger": False}))
-    threads[1].start()
-    for thread in threads:
-        thread.join(timeout=20)
+        return write
+
+    race_against_held_lock(
+        uow_factory,
+        lambda uow: demote(uow, first),
+        lambda uow: demote(uow, second)(),
+    )
 
     assert outcomes == {"first": "demoted", "second": "refused"}
     with uow_factory() as uow:

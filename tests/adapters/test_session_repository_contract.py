@@ -20,7 +20,6 @@ from tests.adapters.builders import (
     make_user,
     run_concurrently,
 )
-from tests.adapters.conftest import POSTGRES_URL
 
 TOKEN = "a" * 64
 OTHER_TOKEN = "b" * 64
@@ -224,10 +223,7 @@ def test_of_concurrent_spenders_of_one_token_exactly_one_succeeds(uow_factory, s
     assert found.spent_at is not None
 
 
-@pytest.mark.skipif(
-    POSTGRES_URL is None,
-    reason="only PostgreSQL runs units of work side by side (set TEST_POSTGRES_URL)",
-)
+# Only PostgreSQL runs units of work side by side; `postgresql_engine` needs TEST_POSTGRES_URL.
 def test_spenders_who_all_saw_the_token_unspent_still_spend_it_once(postgresql_engine: Engine):
     """What the refresh use case does: read the record, then spend. Every transaction reads
     before any writes, so only the conditional UPDATE can tell them apart."""

@@ -1,4 +1,3 @@
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from infrastructure.persistence.migrator import AlembicMigrator
 from infrastructure.persistence.sqlalchemy import create_database_engine, metadata
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
+from tests.services import require_postgres
 from tests.support.postgres_schema import scratch_schema
 from tests.unit.fakes import RecordingEmailSender
 
@@ -36,22 +36,21 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
-API_BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+# The PostgreSQL variant of every API test is skipped without TEST_POSTGRES_URL (tests/services.py).
+API_BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session")
 def postgres_api_url() -> Iterator[str]:
     """One migrated schema for the API tests on PostgreSQL; each test starts from empty tables."""
-    assert POSTGRES_URL is not None
-    with scratch_schema(POSTGRES_URL, prefix="tessera_api") as url:
+    with scratch_schema(require_postgres(), prefix="tessera_api") as url:
         AlembicMigrator(url).upgrade()
         yield url
 
 
 @pytest.fixture(params=API_BACKENDS)
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Every API test runs on SQLite and, when TEST_POSTGRES_URL is set, on PostgreSQL too."""
+    """Every API test runs on SQLite and on PostgreSQL (skipped without TEST_POSTGRES_URL)."""
     if request.param == "sqlite":
         return make_settings(tmp_path)
     url: str = request.getfixturevalue("postgres_api_url")

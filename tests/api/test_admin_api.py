@@ -88,7 +88,8 @@ def test_a_demoted_admins_old_token_no_longer_opens_admin_routes(
     )
     assert demoted.json()["role"] == "user"
     # The role change bumps the token version: the old token is refused outright (401).
-    assert api.client.get("/admin/users", headers=bearer(bob_admin)).status_code in (401, 403)
+    stale = api.client.get("/admin/users", headers=bearer(bob_admin))
+    assert (stale.status_code, stale.json()["code"]) == (401, "invalid_token")
     fresh = api.token("bob")
     refused = api.client.get("/admin/users", headers=bearer(fresh))
     assert (refused.status_code, refused.json()["code"]) == (403, "admin_required")

@@ -28,9 +28,10 @@ from infrastructure.persistence.migrator import AlembicMigrator
 from infrastructure.persistence.sqlalchemy import create_database_engine, metadata
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
-from tests.api.conftest import POSTGRES_URL, STRONG_PASSWORD, Api, bearer, make_settings
+from tests.api.conftest import STRONG_PASSWORD, Api, bearer, make_settings
 from tests.api.tcp_proxy import TcpProxy
 from tests.scale.test_workers import serving
+from tests.services import require_postgres
 from tests.support.postgres_schema import scratch_schema
 from tests.unit.fakes import RecordingEmailSender
 
@@ -115,9 +116,7 @@ def assert_recovered(client: TestClient, token: str) -> None:
 @pytest.fixture(scope="module")
 def postgres_schema_url() -> Iterator[str]:
     """A migrated schema of its own: the outage test must not race the shared one's truncation."""
-    if POSTGRES_URL is None:
-        pytest.skip("needs TEST_POSTGRES_URL")
-    with scratch_schema(POSTGRES_URL, prefix="tessera_faults") as url:
+    with scratch_schema(require_postgres(), prefix="tessera_faults") as url:
         AlembicMigrator(url).upgrade()
         yield url
 

@@ -1,13 +1,16 @@
 """Property-based fuzzing of every operation in the OpenAPI document, with schemathesis.
 
 Each operation gets a bounded, derandomized set of generated requests (so the run is repeatable and
-quick), sent with a real bearer token. Every answer must be no 5xx, carry a status the document
+quick), sent with a real bearer token, to the app on each backend: the memory store, SQLite and
+PostgreSQL (skipped without TEST_POSTGRES_URL), so NUL bytes, huge integers and odd Unicode meet a
+real database. Every answer must be no 5xx, carry a status the document
 declares for that operation, and match the declared body schema and content type: the document is
 the contract clients generate code from, so it must tell the truth about errors too.
 """
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,8 @@ from application.use_cases.admin.create_admin import CreateAdminCommand
 from infrastructure.container import build_container
 from interfaces.http.app import create_app
 from tests.api.conftest import bearer, make_settings
+from tests.services import require_postgres
+from tests.support.postgres_schema import scratch_schema
 from tests.unit.fakes import RecordingEmailSender
 
 CHECKS = [
@@ -77,15 +82,16 @@ class Account:
 
 @dataclass
 class Fuzzed:
+    app: FastAPI
     client: TestClient
     user: Account
     admin: Account
 
 
-def build_app() -> FastAPI:
+def build_app(database_url: str = "memory://") -> FastAPI:
     settings_ = make_settings(
         Path(tempfile.mkdtemp(prefix="tessera-fuzz-")),
-        database_url="memory://",
+        database_url=database_url,
         # Generated logins must not lock the fuzzing accounts out (throttling has its own tests).
         login_max_attempts_per_ip_per_minute=1_000_000,
         login_max_failures=1_000_000,
@@ -96,26 +102,38 @@ def build_app() -> FastAPI:
 
 
 # Built at import: schemathesis turns the document's operations into tests at collection time (its
-# fixture-based lazy loader does not work with this pytest). The in-memory database keeps it cheap.
-APP = build_app()
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+# fixture-based lazy loader does not work with this pytest). The document is the same on every
+# backend; each case is sent to the app of the `fuzzed` fixture.
+schema = schemathesis.openapi.from_asgi("/openapi.json", build_app())
 
 
-@pytest.fixture(scope="module")
-def fuzzed() -> Iterator[Fuzzed]:
-    with TestClient(APP) as client:
+@pytest.fixture(scope="module", params=["memory", "sqlite", "postgresql"])
+def fuzzed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Fuzzed]:
+    with ExitStack() as stack:
+        if request.param == "memory":
+            database_url = "memory://"
+        elif request.param == "sqlite":
+            database_url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'tessera.db'}"
+        else:  # a schema of its own: other API tests empty the shared one between their tests
+            database_url = stack.enter_context(
+                scratch_schema(require_postgres(), prefix="tessera_fuzz")
+            )
+        app = build_app(database_url)  # its startup migrates the empty database
+        client = stack.enter_context(TestClient(app))
         body = {"username": "alice", "email": "alice@example.com", "password": PASSWORD}
         assert client.post("/auth/register", json=body).status_code == 201
-        APP.state.container.create_admin().execute(
+        app.state.container.create_admin().execute(
             CreateAdminCommand(
                 actor=OPERATOR, username="root", email="root@example.com", password=PASSWORD
             )
         )
-        yield Fuzzed(client, Account(client, "alice"), Account(client, "root"))
+        yield Fuzzed(app, client, Account(client, "alice"), Account(client, "root"))
 
 
 def call(case: Any, fuzzed: Fuzzed, account: Account) -> None:
-    response = case.call_and_validate(headers=account.headers(), checks=CHECKS)
+    response = case.call_and_validate(app=fuzzed.app, headers=account.headers(), checks=CHECKS)
     account.observe(case.method, case.path, response)
 
 
@@ -134,4 +152,4 @@ def test_admin_operations_as_an_admin(case: Any, fuzzed: Fuzzed) -> None:
 @schema.parametrize()
 @FUZZ
 def test_every_operation_anonymously(case: Any, fuzzed: Fuzzed) -> None:
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(app=fuzzed.app, checks=CHECKS)

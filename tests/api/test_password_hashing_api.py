@@ -43,7 +43,9 @@ async def test_a_login_storm_hashes_a_few_at_a_time_and_others_are_served(tmp_pa
     container = build_container(make_settings(tmp_path, database_url="memory://"))
     container.password_hasher.override(providers.Object(hasher))
     app = create_app(container)
-    app.state.password_work = PasswordWork(slots=SLOTS)
+    work = PasswordWork(slots=SLOTS)
+    app.state.password_work = work
+    queue = work._limiter  # the test reads who waits for a slot
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://tessera") as client:
         body = {"username": "alice", "email": "alice@example.com", "password": STRONG_PASSWORD}
@@ -62,10 +64,12 @@ async def test_a_login_storm_hashes_a_few_at_a_time_and_others_are_served(tmp_pa
             async with anyio.create_task_group() as logins:
                 for _ in range(LOGINS):
                     logins.start_soon(log_in)
-                while hasher.arrived < SLOTS:
+                # Until every login is either at the hasher or waiting for a slot: then no
+                # login can reach the hasher any more before the gate opens.
+                while hasher.arrived + queue.statistics().tasks_waiting < LOGINS:
                     await anyio.sleep(0.01)
-                await anyio.sleep(0.2)  # room for any login beyond the slots to get in (none may)
                 assert hasher.arrived == SLOTS
+                assert queue.statistics().tasks_waiting == LOGINS - SLOTS
                 # The other logins wait without a thread; the loop serves everything else.
                 assert (await client.get("/health")).status_code == 200
                 me = await client.get("/users/me", headers={"Authorization": f"Bearer {token}"})

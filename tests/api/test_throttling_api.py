@@ -1,6 +1,5 @@
 """LOGIN 28-33 through HTTP: per-account and per-IP throttling, 429 with Retry-After."""
 
-import os
 import uuid
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from fastapi.testclient import TestClient
 from infrastructure.container import build_container
 from interfaces.http.app import create_app
 from tests.api.conftest import STRONG_PASSWORD, Api, make_settings
+from tests.services import require_redis
 from tests.unit.fakes import RecordingEmailSender
 
 WRONG = "not the password!"
@@ -105,13 +105,9 @@ def test_forgot_password_is_rate_limited(client: TestClient) -> None:
     assert statuses == [202] * 5 + [429]
 
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL")
-
-
-@pytest.mark.skipif(REDIS_URL is None, reason="needs TEST_REDIS_URL (set by .ci/run)")
 def test_two_app_instances_share_the_count_through_redis(tmp_path: Path) -> None:
     """Two processes' worth of app, one database, one Redis: failures on either lock both."""
-    settings = make_settings(tmp_path, redis_url=REDIS_URL)
+    settings = make_settings(tmp_path, redis_url=require_redis())
     first = TestClient(create_app(build_container(settings)))
     second = TestClient(create_app(build_container(settings)))
     with first, second:

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from infrastructure.container import build_container
 from infrastructure.persistence.migrator import AlembicMigrator
 from interfaces.http.app import create_app
-from tests.api.conftest import POSTGRES_URL, STRONG_PASSWORD, make_settings
+from tests.api.conftest import STRONG_PASSWORD, make_settings
+from tests.services import require_postgres
 from tests.support.postgres_schema import scratch_schema
 
 ADMIN = ["users", "create-admin", "--username", "root", "--email", "root@example.com"]
@@ -207,10 +208,8 @@ def test_an_account_command_refuses_an_unmigrated_database_and_leaves_it_alone(
     assert tables == []
 
 
-@pytest.mark.skipif(POSTGRES_URL is None, reason="needs TEST_POSTGRES_URL")
 def test_an_account_command_refuses_an_unmigrated_postgresql_schema() -> None:
-    assert POSTGRES_URL is not None
-    with scratch_schema(POSTGRES_URL, prefix="tessera_cli") as url:
+    with scratch_schema(require_postgres(), prefix="tessera_cli") as url:
         result = tessera(url, "users", "list")
         assert_one_line_failure(result, "not migrated")
         assert AlembicMigrator(url).current() is None

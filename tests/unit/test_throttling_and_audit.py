@@ -1,13 +1,17 @@
+import logging
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
-from application.errors import InvalidCredentials, TooManyAttempts
+from application.audit import AuditTrail
+from application.errors import InvalidCredentials, StorageUnavailable, TooManyAttempts
 from application.ports.audit import AuditEvent, AuditEventType
 from application.ports.repositories import AuditFilter
 from application.request_context import RequestContext, set_current_request
 from application.use_cases.auth.login import LoginCommand
+from infrastructure.persistence.memory import MemoryUnitOfWork
 from tests.unit.builders import log_in, login_use_case, register
 from tests.unit.conftest import STRONG_PASSWORD, World
 
@@ -121,3 +125,41 @@ def stored_events(world: World) -> list[AuditEvent]:
         return uow.audit_events.list(
             AuditFilter(event_type=AuditEventType.PASSWORD_CHANGED), limit=10, after=None
         )
+
+
+class _UnwritableUnitOfWork(MemoryUnitOfWork):
+    """A unit of work whose commit fails the way the given error says."""
+
+    def __init__(self, world: World, error: Exception) -> None:
+        super().__init__(world.database, world.container.after_commit())
+        self._error = error
+
+    def commit(self) -> None:
+        raise self._error
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (StorageUnavailable("down"), "database unavailable"),
+        (RuntimeError("disk full"), "RuntimeError"),
+    ],
+)
+def test_an_event_that_cannot_be_stored_is_logged_whole_and_named_as_an_error(
+    world: World, caplog: pytest.LogCaptureFixture, error: Exception, reason: str
+) -> None:
+    """An event of its own (here a failed login's) fails nobody's answer: the audit log holds
+    the event, and an ERROR line names it so that it can be restored to the store."""
+    trail = AuditTrail(lambda: _UnwritableUnitOfWork(world, error), world.security_log, world.clock)
+
+    with caplog.at_level(logging.ERROR, logger="application.audit"):
+        trail.record_alone(AuditEventType.LOGIN_FAILED, user_id=uuid.uuid4())
+
+    (event,) = world.security_log.events
+    with world.uow() as uow:
+        assert uow.audit_events.list(AuditFilter(), limit=10, after=None) == []
+    (line,) = [r for r in caplog.records if r.name == "application.audit"]
+    assert line.levelno == logging.ERROR
+    assert line.getMessage() == (
+        f"audit event {event.id} (login_failed) not stored, only logged: {reason}"
+    )
