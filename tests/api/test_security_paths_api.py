@@ -2,6 +2,7 @@
 database's own uniqueness backstop, the 500 body, and the test-mode worker header."""
 
 import os
+import secrets
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,8 @@ def test_only_test_mode_names_the_worker(tmp_path: Path) -> None:
     test_mode = make_settings(tmp_path)
     with TestClient(create_app(build_container(test_mode))) as client:
         assert client.get("/health").headers["x-tessera-worker"] == str(os.getpid())
-    development = make_settings(tmp_path, environment="development", secret_key="k" * 48)
+    development = make_settings(
+        tmp_path, environment="development", secret_key=secrets.token_urlsafe(48)
+    )
     with TestClient(create_app(build_container(development))) as client:
         assert "x-tessera-worker" not in client.get("/health").headers

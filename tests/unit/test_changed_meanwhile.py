@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from dependency_injector import providers
 
 from application.errors import (
     InvalidCredentials,
@@ -59,8 +60,10 @@ class InterferingHasher(FakePasswordHasher):
 
 @pytest.fixture
 def hasher(world: World) -> InterferingHasher:
-    world.hasher = InterferingHasher()
-    return world.hasher
+    interfering = InterferingHasher()
+    world.container.password_hasher.override(providers.Object(interfering))
+    world.hasher = interfering
+    return interfering
 
 
 def overwrite(world: World, user: User, **changes: Any) -> Callable[[], None]:
