@@ -1,5 +1,7 @@
 """Proving an email address: a single-use token bound to the user and the address, sent by email."""
 
+from dataclasses import dataclass
+
 from application.emails import EmailTemplates
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
@@ -8,15 +10,15 @@ from domain.action_tokens import ActionPurpose, ActionToken
 from domain.users import User
 
 
+@dataclass(frozen=True, kw_only=True)
 class VerificationMailer:
-    def __init__(self, templates: EmailTemplates, clock: Clock) -> None:
-        self._templates = templates
-        self._clock = clock
+    templates: EmailTemplates
+    clock: Clock
 
     def send_link(self, uow: UnitOfWork, user: User) -> None:
         """Record a new token for the user's current address (voiding older ones) and emit its
         email in `uow`: it goes out once the caller commits, so the link works when it arrives."""
-        now = self._clock.now()
+        now = self.clock.now()
         token = new_secret_token()
         uow.action_tokens.void_for_user(user.id, ActionPurpose.VERIFY_EMAIL, now)
         uow.action_tokens.add(
@@ -28,4 +30,4 @@ class VerificationMailer:
                 now=now,
             )
         )
-        uow.emit(self._templates.verify_email(user.email, user.username, token))
+        uow.emit(self.templates.verify_email(user.email, user.username, token))

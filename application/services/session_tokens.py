@@ -29,31 +29,29 @@ class SessionLifetimes:
     """A session expires this long after login, used or not (SESSION_MAX_LIFETIME_DAYS)."""
 
 
+@dataclass(frozen=True, kw_only=True)
 class SessionStarter:
-    def __init__(
-        self, tokens: AccessTokenService, clock: Clock, lifetimes: SessionLifetimes
-    ) -> None:
-        self._tokens = tokens
-        self._clock = clock
-        self._lifetimes = lifetimes
+    tokens: AccessTokenService
+    clock: Clock
+    lifetimes: SessionLifetimes
 
     def start(self, uow: UnitOfWork, user: User) -> IssuedTokens:
         """Record a new session in `uow` (the caller commits) and issue its tokens. The session
         remembers the device it was started from: the caller's address and user agent."""
-        now = self._clock.now()
+        now = self.clock.now()
         caller = current_request()
         session = AuthSession.start(
             user_id=user.id,
             now=now,
-            idle_lifetime=self._lifetimes.idle,
-            max_lifetime=self._lifetimes.absolute,
+            idle_lifetime=self.lifetimes.idle,
+            max_lifetime=self.lifetimes.absolute,
             user_agent=caller.user_agent,
             ip=caller.ip,
         )
         refresh_token = new_secret_token()
         uow.sessions.add(session)
         uow.sessions.add_refresh_token(session.id, hash_secret_token(refresh_token), now)
-        access = self._tokens.issue(user, session.id)
+        access = self.tokens.issue(user, session.id)
         return IssuedTokens(
             access_token=access.token,
             expires_in=access.expires_in,

@@ -46,12 +46,12 @@ class LoginLocked(TooManyAttempts):
         self.first_in_window = first_in_window
 
 
+@dataclass(frozen=True, kw_only=True)
 class Throttle:
     """Logins, and the other actions someone could repeat to guess or to flood."""
 
-    def __init__(self, limiter: RateLimiter, policy: ThrottlePolicy) -> None:
-        self._limiter = limiter
-        self._policy = policy
+    limiter: RateLimiter
+    policy: ThrottlePolicy
 
     def before_attempt(self, account: str, ip: str | None) -> None:
         """Reserve one attempt for this IP and this account, or raise LoginLocked.
@@ -61,20 +61,20 @@ class Throttle:
         as a failure until `succeeded` clears the account's count.
         """
         if ip is not None:
-            self._reserve("ip", self._policy.login_attempts_per_ip, f"login-ip:{ip}")
-        self._reserve("account", self._policy.account_failures, account)
+            self._reserve("ip", self.policy.login_attempts_per_ip, f"login-ip:{ip}")
+        self._reserve("account", self.policy.account_failures, account)
 
     def succeeded(self, account: str) -> None:
-        self._limiter.clear(self._policy.account_failures, account)
+        self.limiter.clear(self.policy.account_failures, account)
         # A lock after this success is a new one, worth its own audit row.
-        self._limiter.clear(_once_per(self._policy.account_failures), f"locked:{account}")
+        self.limiter.clear(_once_per(self.policy.account_failures), f"locked:{account}")
 
     def _reserve(self, limit_name: str, limit: RateLimit, key: str) -> None:
         try:
-            self._limiter.hit(limit, key)
+            self.limiter.hit(limit, key)
         except TooManyAttempts as refused:
             try:
-                self._limiter.hit(_once_per(limit), f"locked:{key}")
+                self.limiter.hit(_once_per(limit), f"locked:{key}")
                 first_in_window = True
             except TooManyAttempts:
                 first_in_window = False
@@ -87,15 +87,15 @@ class Throttle:
 
     def password_reset_requested(self, email: str, ip: str | None) -> None:
         if ip is not None:
-            self._limiter.hit(self._policy.password_resets_per_ip, f"reset-ip:{ip}")
-        self._limiter.hit(self._policy.password_resets_per_email, f"reset-email:{email}")
+            self.limiter.hit(self.policy.password_resets_per_ip, f"reset-ip:{ip}")
+        self.limiter.hit(self.policy.password_resets_per_email, f"reset-email:{email}")
 
     def registration(self, ip: str | None) -> None:
         if ip is not None:
-            self._limiter.hit(self._policy.registrations_per_ip, f"register-ip:{ip}")
+            self.limiter.hit(self.policy.registrations_per_ip, f"register-ip:{ip}")
 
     def verification_email(self, user_id: object) -> None:
-        self._limiter.hit(self._policy.verification_emails_per_user, f"verify-user:{user_id}")
+        self.limiter.hit(self.policy.verification_emails_per_user, f"verify-user:{user_id}")
 
 
 def _once_per(limit: RateLimit) -> RateLimit:

@@ -80,7 +80,7 @@ def test_concurrent_wrong_logins_get_at_most_the_limit_of_password_checks(
     clock = FakeClock()
     hasher = GatedHasher()
     policy = throttle_policy(SETTINGS)
-    throttle = Throttle(limiter, policy)
+    throttle = Throttle(limiter=limiter, policy=policy)
     security_log = RecordingSecurityLog()
     after_commit = LogAndSend(security_log, RecordingEmailSender())
     audit = AuditTrail(lambda: MemoryUnitOfWork(database, after_commit), security_log, clock)
@@ -100,11 +100,11 @@ def test_concurrent_wrong_logins_get_at_most_the_limit_of_password_checks(
 
     def wrong_login() -> None:
         login = Login(
-            MemoryUnitOfWork(database, after_commit),
-            hasher,
-            SessionStarter(FakeAccessTokens(), clock, LIFETIMES),
-            throttle,
-            audit,
+            uow=MemoryUnitOfWork(database, after_commit),
+            hasher=hasher,
+            sessions=SessionStarter(tokens=FakeAccessTokens(), clock=clock, lifetimes=LIFETIMES),
+            throttle=throttle,
+            audit=audit,
             require_email_verification=False,
         )
         try:

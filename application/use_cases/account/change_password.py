@@ -24,6 +24,7 @@ class ChangePasswordCommand:
     new_password: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class ChangePassword:
     """Replace the caller's password and hand this client a fresh token pair.
 
@@ -32,29 +33,18 @@ class ChangePassword:
     working at once.
     """
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        hasher: PasswordHasher,
-        policy: PasswordPolicy,
-        clock: Clock,
-        sessions: SessionStarter,
-        throttle: Throttle,
-        templates: EmailTemplates,
-        audit: AuditTrail,
-    ) -> None:
-        self._uow = uow
-        self._hasher = hasher
-        self._policy = policy
-        self._clock = clock
-        self._sessions = sessions
-        self._throttle = throttle
-        self._templates = templates
-        self._audit = audit
+    uow: UnitOfWork
+    hasher: PasswordHasher
+    policy: PasswordPolicy
+    clock: Clock
+    sessions: SessionStarter
+    throttle: Throttle
+    templates: EmailTemplates
+    audit: AuditTrail
 
     def execute(self, command: ChangePasswordCommand) -> IssuedTokens:
         user = load_after_password_check(
-            self._uow, self._hasher, self._throttle, command.user_id, command.current_password
+            self.uow, self.hasher, self.throttle, command.user_id, command.current_password
         )
         new_password = normalize_password(command.new_password)
         if new_password == normalize_password(command.current_password):
@@ -62,15 +52,15 @@ class ChangePassword:
                 "The new password must differ from the current one.", field="new_password"
             )
         check_new_password(
-            self._policy,
+            self.policy,
             new_password,
             username=user.username,
             email=user.email,
             field="new_password",
         )
-        new_hash = self._hasher.hash(new_password)
-        now = self._clock.now()
-        with self._uow as uow:
+        new_hash = self.hasher.hash(new_password)
+        now = self.clock.now()
+        with self.uow as uow:
             current = uow.users.get_for_update(user.id)
             if current is None or current.password_hash != user.password_hash:
                 raise InvalidCurrentPassword()  # changed meanwhile by another request
@@ -79,8 +69,8 @@ class ChangePassword:
             uow.sessions.revoke_all_for_user(current.id, now)
             # An outstanding reset link would undo the change: it goes with the old password.
             uow.action_tokens.void_for_user(current.id, ActionPurpose.RESET_PASSWORD, now)
-            issued = self._sessions.start(uow, current)
-            uow.emit(self._templates.password_changed(current.email, current.username))
-            self._audit.record(uow, AuditEventType.PASSWORD_CHANGED, user_id=current.id)
+            issued = self.sessions.start(uow, current)
+            uow.emit(self.templates.password_changed(current.email, current.username))
+            self.audit.record(uow, AuditEventType.PASSWORD_CHANGED, user_id=current.id)
             uow.commit()
         return issued

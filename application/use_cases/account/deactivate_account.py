@@ -18,6 +18,7 @@ class DeactivateAccountCommand:
     password: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class DeactivateAccount:
     """The caller closes their own account; an admin can reopen it.
 
@@ -25,26 +26,18 @@ class DeactivateAccount:
     cannot leave; every token stops working.
     """
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        hasher: PasswordHasher,
-        throttle: Throttle,
-        clock: Clock,
-        audit: AuditTrail,
-    ) -> None:
-        self._uow = uow
-        self._hasher = hasher
-        self._throttle = throttle
-        self._clock = clock
-        self._audit = audit
+    uow: UnitOfWork
+    hasher: PasswordHasher
+    throttle: Throttle
+    clock: Clock
+    audit: AuditTrail
 
     def execute(self, command: DeactivateAccountCommand) -> None:
         load_after_password_check(
-            self._uow, self._hasher, self._throttle, command.user_id, command.password
+            self.uow, self.hasher, self.throttle, command.user_id, command.password
         )
-        now = self._clock.now()
-        with self._uow as uow:
+        now = self.clock.now()
+        with self.uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.
             active_admins = uow.users.count_active_admins()
             user = uow.users.get_for_update(command.user_id)
@@ -54,5 +47,5 @@ class DeactivateAccount:
             user.deactivate(now)
             uow.users.update(user)
             uow.sessions.revoke_all_for_user(user.id, now)
-            self._audit.record(uow, AuditEventType.ACCOUNT_DEACTIVATED, user_id=user.id)
+            self.audit.record(uow, AuditEventType.ACCOUNT_DEACTIVATED, user_id=user.id)
             uow.commit()

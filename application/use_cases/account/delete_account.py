@@ -17,6 +17,7 @@ class DeleteAccountCommand:
     password: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class DeleteAccount:
     """The caller deletes their account and everything they own (sessions, tasks, posts).
 
@@ -24,19 +25,16 @@ class DeleteAccount:
     cannot leave.
     """
 
-    def __init__(
-        self, uow: UnitOfWork, hasher: PasswordHasher, throttle: Throttle, audit: AuditTrail
-    ) -> None:
-        self._uow = uow
-        self._hasher = hasher
-        self._throttle = throttle
-        self._audit = audit
+    uow: UnitOfWork
+    hasher: PasswordHasher
+    throttle: Throttle
+    audit: AuditTrail
 
     def execute(self, command: DeleteAccountCommand) -> None:
         load_after_password_check(
-            self._uow, self._hasher, self._throttle, command.user_id, command.password
+            self.uow, self.hasher, self.throttle, command.user_id, command.password
         )
-        with self._uow as uow:
+        with self.uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.
             active_admins = uow.users.count_active_admins()
             user = uow.users.get_for_update(command.user_id)
@@ -44,5 +42,5 @@ class DeleteAccount:
                 raise UserNotFound()
             ensure_an_admin_remains(user, active_admins)
             uow.users.delete(user.id)
-            self._audit.record(uow, AuditEventType.ACCOUNT_DELETED, user_id=user.id)
+            self.audit.record(uow, AuditEventType.ACCOUNT_DELETED, user_id=user.id)
             uow.commit()

@@ -19,6 +19,7 @@ class UpdateProfileCommand:
     full_name: str | Unset | None = UNSET
 
 
+@dataclass(frozen=True, kw_only=True)
 class UpdateProfile:
     """Change the caller's username, email or full name.
 
@@ -27,14 +28,13 @@ class UpdateProfile:
     email voids every outstanding password reset link.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, mailer: VerificationMailer) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._mailer = mailer
+    uow: UnitOfWork
+    clock: Clock
+    mailer: VerificationMailer
 
     def execute(self, command: UpdateProfileCommand) -> User:
-        now = self._clock.now()
-        with self._uow as uow:
+        now = self.clock.now()
+        with self.uow as uow:
             user = uow.users.get_for_update(command.user_id)
             if user is None:
                 raise UserNotFound()
@@ -54,6 +54,6 @@ class UpdateProfile:
             if email_changed:
                 # A reset link went to the old address: whoever reads that mailbox no longer may.
                 uow.action_tokens.void_for_user(user.id, ActionPurpose.RESET_PASSWORD, now)
-                self._mailer.send_link(uow, user)
+                self.mailer.send_link(uow, user)
             uow.commit()
         return user

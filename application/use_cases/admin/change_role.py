@@ -17,21 +17,21 @@ class ChangeRoleCommand:
     role: Role
 
 
+@dataclass(frozen=True, kw_only=True)
 class ChangeRole:
     """Make a user an admin or an ordinary user; the last active admin cannot be demoted.
 
     The user's earlier tokens stop working at once: they carry the old role.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._audit = audit
+    uow: UnitOfWork
+    clock: Clock
+    audit: AuditTrail
 
     def execute(self, command: ChangeRoleCommand) -> User:
-        authorize_admin(command.actor, self._audit)
-        now = self._clock.now()
-        with self._uow as uow:
+        authorize_admin(command.actor, self.audit)
+        now = self.clock.now()
+        with self.uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.
             active_admins = uow.users.count_active_admins()
             user = find_user(uow, command.user, for_update=True)
@@ -43,7 +43,7 @@ class ChangeRole:
             user.change_role(command.role, now)
             uow.users.update(user)
             uow.sessions.revoke_all_for_user(user.id, now)
-            self._audit.record(
+            self.audit.record(
                 uow,
                 AuditEventType.ROLE_CHANGED,
                 user_id=user.id,

@@ -22,47 +22,40 @@ class CreateAdminCommand:
     full_name: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class CreateAdmin:
     """Create an active, verified admin: how the first admin comes to be (from the command line).
 
     Rules: the same field and password rules as registration.
     """
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        hasher: PasswordHasher,
-        policy: PasswordPolicy,
-        clock: Clock,
-        audit: AuditTrail,
-    ) -> None:
-        self._uow = uow
-        self._hasher = hasher
-        self._policy = policy
-        self._clock = clock
-        self._audit = audit
+    uow: UnitOfWork
+    hasher: PasswordHasher
+    policy: PasswordPolicy
+    clock: Clock
+    audit: AuditTrail
 
     def execute(self, command: CreateAdminCommand) -> User:
-        authorize_admin(command.actor, self._audit)
+        authorize_admin(command.actor, self.audit)
         username = validate_username(command.username)
         email = normalize_email(command.email)
         password = normalize_password(command.password)
-        check_new_password(self._policy, password, username=username, email=email)
-        with self._uow.read_only() as uow:
+        check_new_password(self.policy, password, username=username, email=email)
+        with self.uow.read_only() as uow:
             ensure_username_free(uow, username)
             ensure_email_free(uow, email)
         user = User.register(
             username=username,
             email=email,
-            password_hash=self._hasher.hash(password),
+            password_hash=self.hasher.hash(password),
             full_name=command.full_name,
-            now=self._clock.now(),
+            now=self.clock.now(),
             role=Role.ADMIN,
             email_verified=True,
         )
-        with self._uow as uow:
+        with self.uow as uow:
             uow.users.add(user)
-            self._audit.record(
+            self.audit.record(
                 uow, AuditEventType.ADMIN_CREATED, user_id=user.id, actor_id=actor_id(command.actor)
             )
             uow.commit()

@@ -15,22 +15,22 @@ class DeleteUserCommand:
     """The user's id or username."""
 
 
+@dataclass(frozen=True, kw_only=True)
 class DeleteUser:
     """Delete an account with everything it owns; the last active admin cannot be deleted."""
 
-    def __init__(self, uow: UnitOfWork, audit: AuditTrail) -> None:
-        self._uow = uow
-        self._audit = audit
+    uow: UnitOfWork
+    audit: AuditTrail
 
     def execute(self, command: DeleteUserCommand) -> None:
-        authorize_admin(command.actor, self._audit)
-        with self._uow as uow:
+        authorize_admin(command.actor, self.audit)
+        with self.uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.
             active_admins = uow.users.count_active_admins()
             user = find_user(uow, command.user, for_update=True)
             ensure_an_admin_remains(user, active_admins)
             uow.users.delete(user.id)
-            self._audit.record(
+            self.audit.record(
                 uow,
                 AuditEventType.ACCOUNT_DELETED,
                 user_id=user.id,

@@ -14,14 +14,14 @@ class GetAnyUserQuery:
     """The user's id or username."""
 
 
+@dataclass(frozen=True, kw_only=True)
 class GetAnyUser:
     """Any account, active or not, with its private fields: for admins."""
 
-    def __init__(self, uow: UnitOfWork, audit: AuditTrail) -> None:
-        self._uow = uow
-        self._audit = audit
+    uow: UnitOfWork
+    audit: AuditTrail
 
     def execute(self, query: GetAnyUserQuery) -> User:
-        authorize_admin(query.actor, self._audit)
-        with self._uow.read_only() as uow:
+        authorize_admin(query.actor, self.audit)
+        with self.uow.read_only() as uow:
             return find_user(uow, query.user)

@@ -18,21 +18,21 @@ class ListAllUsersQuery:
     cursor: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class ListAllUsers:
     """Every account with its private fields, inactive ones included by default.
 
     For admins, and for the operator at the command line."""
 
-    def __init__(self, uow: UnitOfWork, audit: AuditTrail) -> None:
-        self._uow = uow
-        self._audit = audit
+    uow: UnitOfWork
+    audit: AuditTrail
 
     def execute(self, query: ListAllUsersQuery) -> Page[User]:
-        authorize_admin(query.actor, self._audit)
+        authorize_admin(query.actor, self.audit)
         after = decode_cursor(query.cursor)
         user_filter = UserFilter(
             search=query.search, role=query.role, active=None if query.include_inactive else True
         )
-        with self._uow.read_only() as uow:
+        with self.uow.read_only() as uow:
             rows = uow.users.list(user_filter, limit=query.limit + 1, after=after)
         return page_of(rows, query.limit, creation_key)

@@ -22,17 +22,17 @@ def event_page_key(event: AuditEvent) -> PageKey:
     return PageKey(created_at=event.occurred_at, id=event.id)
 
 
+@dataclass(frozen=True, kw_only=True)
 class ListAuditEvents:
     """The security audit trail, newest first: for admins."""
 
-    def __init__(self, uow: UnitOfWork, audit: AuditTrail) -> None:
-        self._uow = uow
-        self._audit = audit
+    uow: UnitOfWork
+    audit: AuditTrail
 
     def execute(self, query: ListAuditEventsQuery) -> Page[AuditEvent]:
-        authorize_admin(query.actor, self._audit)
+        authorize_admin(query.actor, self.audit)
         after = decode_cursor(query.cursor)
         audit_filter = AuditFilter(event_type=query.event_type, user_id=query.user_id)
-        with self._uow.read_only() as uow:
+        with self.uow.read_only() as uow:
             rows = uow.audit_events.list(audit_filter, limit=query.limit + 1, after=after)
         return page_of(rows, query.limit, event_page_key)

@@ -16,21 +16,21 @@ class SetUserActiveCommand:
     """The user's id or username."""
 
 
+@dataclass(frozen=True, kw_only=True)
 class ActivateUser:
     """Reopen an account; its old tokens stay revoked."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._audit = audit
+    uow: UnitOfWork
+    clock: Clock
+    audit: AuditTrail
 
     def execute(self, command: SetUserActiveCommand) -> User:
-        authorize_admin(command.actor, self._audit)
-        with self._uow as uow:
+        authorize_admin(command.actor, self.audit)
+        with self.uow as uow:
             user = find_user(uow, command.user, for_update=True)
-            user.activate(self._clock.now())
+            user.activate(self.clock.now())
             uow.users.update(user)
-            self._audit.record(
+            self.audit.record(
                 uow,
                 AuditEventType.ACCOUNT_ACTIVATED,
                 user_id=user.id,
@@ -40,18 +40,18 @@ class ActivateUser:
         return user
 
 
+@dataclass(frozen=True, kw_only=True)
 class DeactivateUser:
     """Close someone's account: every token of theirs stops working. The last active admin stays."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._audit = audit
+    uow: UnitOfWork
+    clock: Clock
+    audit: AuditTrail
 
     def execute(self, command: SetUserActiveCommand) -> User:
-        authorize_admin(command.actor, self._audit)
-        now = self._clock.now()
-        with self._uow as uow:
+        authorize_admin(command.actor, self.audit)
+        now = self.clock.now()
+        with self.uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.
             active_admins = uow.users.count_active_admins()
             user = find_user(uow, command.user, for_update=True)
@@ -59,7 +59,7 @@ class DeactivateUser:
             user.deactivate(now)
             uow.users.update(user)
             uow.sessions.revoke_all_for_user(user.id, now)
-            self._audit.record(
+            self.audit.record(
                 uow,
                 AuditEventType.ACCOUNT_DEACTIVATED,
                 user_id=user.id,

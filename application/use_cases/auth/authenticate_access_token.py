@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from application.audit import AuditTrail
 from application.errors import AccountInactive, InvalidToken
 from application.ports.audit import AuditEventType
@@ -7,6 +9,7 @@ from application.ports.unit_of_work import UnitOfWork
 from domain.users import User
 
 
+@dataclass(frozen=True, kw_only=True)
 class AuthenticateAccessToken:
     """Turn a bearer token into the current user, or refuse it.
 
@@ -17,33 +20,30 @@ class AuthenticateAccessToken:
     `account_inactive`). Session and user are read in one round trip.
     """
 
-    def __init__(
-        self, uow: UnitOfWork, tokens: AccessTokenService, clock: Clock, audit: AuditTrail
-    ) -> None:
-        self._uow = uow
-        self._tokens = tokens
-        self._clock = clock
-        self._audit = audit
+    uow: UnitOfWork
+    tokens: AccessTokenService
+    clock: Clock
+    audit: AuditTrail
 
     def execute(self, token: str) -> User:
         try:
-            claims = self._tokens.verify(token)
+            claims = self.tokens.verify(token)
         except InvalidToken:
             self._rejected("invalid")
             raise
-        with self._uow.read_only() as uow:
+        with self.uow.read_only() as uow:
             found = uow.sessions.get_with_user(claims.session_id)
         session, user = found if found is not None else (None, None)
         if session is None or user is None or session.user_id != claims.user_id:
             self._rejected("unknown session")
         elif session.is_revoked:
             self._rejected("session revoked")
-        elif not session.is_usable(self._clock.now()):
+        elif not session.is_usable(self.clock.now()):
             self._rejected("session expired")
         elif claims.token_version != user.token_version:
             self._rejected("old token version")
         else:
-            with self._audit.refusals(user.id):
+            with self.audit.refusals(user.id):
                 if not user.is_active:
                     raise AccountInactive()
             return user
@@ -51,4 +51,4 @@ class AuthenticateAccessToken:
 
     def _rejected(self, reason: str) -> None:
         # Logged, not stored: anyone can send bad tokens in bulk.
-        self._audit.log_only(AuditEventType.ACCESS_TOKEN_REJECTED, details={"reason": reason})
+        self.audit.log_only(AuditEventType.ACCESS_TOKEN_REJECTED, details={"reason": reason})

@@ -23,6 +23,7 @@ class LoginCommand:
     password: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class Login:
     """Exchange a username (or email) and password for a new session's token pair.
 
@@ -33,70 +34,61 @@ class Login:
     is counted before its check, and a success clears the account's count.
     """
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        hasher: PasswordHasher,
-        sessions: SessionStarter,
-        throttle: Throttle,
-        audit: AuditTrail,
-        require_email_verification: bool,
-    ) -> None:
-        self._uow = uow
-        self._hasher = hasher
-        self._sessions = sessions
-        self._throttle = throttle
-        self._audit = audit
-        self._require_email_verification = require_email_verification
+    uow: UnitOfWork
+    hasher: PasswordHasher
+    sessions: SessionStarter
+    throttle: Throttle
+    audit: AuditTrail
+    require_email_verification: bool
 
     def execute(self, command: LoginCommand) -> IssuedTokens:
         password = normalize_password(command.password)
         # The slow verify runs outside any transaction, so no connection is held while hashing.
-        with self._uow.read_only() as uow:
+        with self.uow.read_only() as uow:
             user = _find_by_login(uow, command.login)
         user_id = user.id if user else None
         account = account_key(user_id, lookup_form(command.login))
         try:
-            self._throttle.before_attempt(account, current_request().ip)
+            self.throttle.before_attempt(account, current_request().ip)
         except LoginLocked as locked:
             # Stored once per lock: anyone can repeat a refused attempt, and each is a log line.
             if locked.first_in_window:
-                self._audit.record_alone(
+                self.audit.record_alone(
                     AuditEventType.LOGIN_THROTTLED, user_id=user_id, details=locked.details
                 )
             else:
-                self._audit.log_only(
+                self.audit.log_only(
                     AuditEventType.LOGIN_THROTTLED, user_id=user_id, details=locked.details
                 )
             raise
-        if user is None or not self._hasher.verify(user.password_hash, password):
+        if user is None or not self.hasher.verify(user.password_hash, password):
             if user is None:
-                self._hasher.verify(self._hasher.dummy_hash, password)
+                self.hasher.verify(self.hasher.dummy_hash, password)
             # Nothing of an unknown name is kept: it is often a password typed in the wrong field.
-            self._audit.record_alone(AuditEventType.LOGIN_FAILED, user_id=user_id)
+            self.audit.record_alone(AuditEventType.LOGIN_FAILED, user_id=user_id)
             raise InvalidCredentials()
-        self._throttle.succeeded(account)
-        with self._audit.refusals(user.id):
+        self.throttle.succeeded(account)
+        with self.audit.refusals(user.id):
             if not user.is_active:
                 raise AccountInactive()
-            if self._require_email_verification and not user.email_verified:
+            if self.require_email_verification and not user.email_verified:
                 raise EmailNotVerified()
         return self._start_session(user, password, command)
 
     def _start_session(self, user: User, password: str, command: LoginCommand) -> IssuedTokens:
         verified_hash = user.password_hash
         upgraded_hash = (
-            self._hasher.hash(password) if self._hasher.needs_rehash(verified_hash) else None
+            self.hasher.hash(password) if self.hasher.needs_rehash(verified_hash) else None
         )
-        with self._uow as uow:
+        with self.uow as uow:
             current = uow.users.get_for_update(user.id)
             if current is None or current.password_hash != verified_hash:
                 raise InvalidCredentials()  # changed or deleted meanwhile: this password is stale
             if upgraded_hash is not None:
                 current.password_hash = upgraded_hash
                 uow.users.update(current)
-            issued = self._sessions.start(uow, current)
-            self._audit.record(
+            issued = self.sessions.start(uow, current)
+            self.audit.record(
                 uow,
                 AuditEventType.LOGIN_SUCCEEDED,
                 user_id=current.id,

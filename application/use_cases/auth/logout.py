@@ -13,20 +13,20 @@ class LogoutCommand:
     refresh_token: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class Logout:
     """End the session a refresh token belongs to: its refresh and access tokens stop working.
 
     Idempotent: an unknown or already revoked token is not an error.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._audit = audit
+    uow: UnitOfWork
+    clock: Clock
+    audit: AuditTrail
 
     def execute(self, command: LogoutCommand) -> None:
-        now = self._clock.now()
-        with self._uow as uow:
+        now = self.clock.now()
+        with self.uow as uow:
             record = uow.sessions.find_refresh_token(hash_secret_token(command.refresh_token))
             session = uow.sessions.get_for_update(record.session_id) if record else None
             if session is None or session.is_revoked:
@@ -34,21 +34,21 @@ class Logout:
             session.revoke(now)
             uow.sessions.update(session)
             details = {"session_id": str(session.id)}
-            self._audit.record(uow, AuditEventType.LOGOUT, user_id=session.user_id, details=details)
+            self.audit.record(uow, AuditEventType.LOGOUT, user_id=session.user_id, details=details)
             uow.commit()
 
 
+@dataclass(frozen=True, kw_only=True)
 class LogoutEverywhere:
     """End every session of the caller: every access and refresh token issued before is refused."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._audit = audit
+    uow: UnitOfWork
+    clock: Clock
+    audit: AuditTrail
 
     def execute(self, actor: User) -> None:
-        now = self._clock.now()
-        with self._uow as uow:
+        now = self.clock.now()
+        with self.uow as uow:
             user = uow.users.get_for_update(actor.id)
             if user is None:
                 return
@@ -56,5 +56,5 @@ class LogoutEverywhere:
             uow.users.update(user)
             uow.sessions.revoke_all_for_user(user.id, now)
             details = {"all_sessions": True}
-            self._audit.record(uow, AuditEventType.LOGOUT, user_id=user.id, details=details)
+            self.audit.record(uow, AuditEventType.LOGOUT, user_id=user.id, details=details)
             uow.commit()

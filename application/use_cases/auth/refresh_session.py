@@ -15,6 +15,7 @@ class RefreshSessionCommand:
     refresh_token: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class RefreshSession:
     """Trade a refresh token for a new pair; the token is spent, the session keeps its id.
 
@@ -24,25 +25,17 @@ class RefreshSession:
     refreshes with one token, the store lets exactly one spend it.
     """
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        tokens: AccessTokenService,
-        clock: Clock,
-        lifetimes: SessionLifetimes,
-        audit: AuditTrail,
-    ) -> None:
-        self._uow = uow
-        self._tokens = tokens
-        self._clock = clock
-        self._lifetimes = lifetimes
-        self._audit = audit
+    uow: UnitOfWork
+    tokens: AccessTokenService
+    clock: Clock
+    lifetimes: SessionLifetimes
+    audit: AuditTrail
 
     def execute(self, command: RefreshSessionCommand) -> IssuedTokens:
-        now = self._clock.now()
+        now = self.clock.now()
         token_hash = hash_secret_token(command.refresh_token)
         new_refresh_token = new_secret_token()
-        with self._uow as uow:
+        with self.uow as uow:
             record = uow.sessions.find_refresh_token(token_hash)
             # Locked: a logout or revocation running now either waits for this refresh or is
             # seen by it, and this refresh can never write back a session it revoked.
@@ -54,21 +47,19 @@ class RefreshSession:
             if record.spent_at is not None or not uow.sessions.spend_refresh_token(token_hash, now):
                 session.revoke(now)
                 uow.sessions.update(session)
-                self._audit.record(
+                self.audit.record(
                     uow, AuditEventType.REFRESH_TOKEN_REUSED, user_id=user.id, details=details
                 )
                 uow.commit()
                 raise InvalidRefreshToken()
             if not session.is_usable(now) or not user.is_active:
                 raise InvalidRefreshToken()
-            session.touch(now, self._lifetimes.idle)
+            session.touch(now, self.lifetimes.idle)
             uow.sessions.update(session)
             uow.sessions.add_refresh_token(session.id, hash_secret_token(new_refresh_token), now)
-            self._audit.record(
-                uow, AuditEventType.TOKEN_REFRESHED, user_id=user.id, details=details
-            )
+            self.audit.record(uow, AuditEventType.TOKEN_REFRESHED, user_id=user.id, details=details)
             uow.commit()
-        access = self._tokens.issue(user, session.id)
+        access = self.tokens.issue(user, session.id)
         return IssuedTokens(
             access_token=access.token,
             expires_in=access.expires_in,

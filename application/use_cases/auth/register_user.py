@@ -23,6 +23,7 @@ class RegisterUserCommand:
     full_name: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class RegisterUser:
     """Create an ordinary, active, unverified account, and send it a verification email.
 
@@ -30,44 +31,34 @@ class RegisterUser:
     password passes the policy, and registration never creates an admin.
     """
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        hasher: PasswordHasher,
-        policy: PasswordPolicy,
-        clock: Clock,
-        throttle: Throttle,
-        mailer: VerificationMailer,
-        audit: AuditTrail,
-    ) -> None:
-        self._uow = uow
-        self._hasher = hasher
-        self._policy = policy
-        self._clock = clock
-        self._throttle = throttle
-        self._mailer = mailer
-        self._audit = audit
+    uow: UnitOfWork
+    hasher: PasswordHasher
+    policy: PasswordPolicy
+    clock: Clock
+    throttle: Throttle
+    mailer: VerificationMailer
+    audit: AuditTrail
 
     def execute(self, command: RegisterUserCommand) -> User:
-        self._throttle.registration(current_request().ip)
+        self.throttle.registration(current_request().ip)
         username = validate_username(command.username)
         email = normalize_email(command.email)
         password = normalize_password(command.password)
-        check_new_password(self._policy, password, username=username, email=email)
-        with self._uow.read_only() as uow:
+        check_new_password(self.policy, password, username=username, email=email)
+        with self.uow.read_only() as uow:
             ensure_username_free(uow, username)
             ensure_email_free(uow, email)
-        password_hash = self._hasher.hash(password)
+        password_hash = self.hasher.hash(password)
         user = User.register(
             username=username,
             email=email,
             password_hash=password_hash,
             full_name=command.full_name,
-            now=self._clock.now(),
+            now=self.clock.now(),
         )
-        with self._uow as uow:
+        with self.uow as uow:
             uow.users.add(user)
-            self._mailer.send_link(uow, user)
-            self._audit.record(uow, AuditEventType.USER_REGISTERED, user_id=user.id)
+            self.mailer.send_link(uow, user)
+            self.audit.record(uow, AuditEventType.USER_REGISTERED, user_id=user.id)
             uow.commit()
         return user

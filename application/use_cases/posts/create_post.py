@@ -15,12 +15,12 @@ class CreatePostCommand:
     published: bool = False
 
 
+@dataclass(frozen=True, kw_only=True)
 class CreatePost:
     """A new post, authored by whoever writes it; a draft unless published at once."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
-        self._uow = uow
-        self._clock = clock
+    uow: UnitOfWork
+    clock: Clock
 
     def execute(self, command: CreatePostCommand) -> AuthoredPost:
         post = Post.create(
@@ -28,9 +28,9 @@ class CreatePost:
             title=command.title,
             content=command.content,
             published=command.published,
-            now=self._clock.now(),
+            now=self.clock.now(),
         )
-        with self._uow as uow:
+        with self.uow as uow:
             uow.posts.add(post)
             uow.commit()
         return AuthoredPost(post=post, author=command.actor)

@@ -14,15 +14,15 @@ class DeletePostCommand:
     post_id: uuid.UUID
 
 
+@dataclass(frozen=True, kw_only=True)
 class DeletePost:
     """Delete a post: its author or an admin (404 for a draft one may not see, else 403)."""
 
-    def __init__(self, uow: UnitOfWork, audit: AuditTrail) -> None:
-        self._uow = uow
-        self._audit = audit
+    uow: UnitOfWork
+    audit: AuditTrail
 
     def execute(self, command: DeletePostCommand) -> None:
-        with self._audit.refusals(command.actor.id), self._uow as uow:
+        with self.audit.refusals(command.actor.id), self.uow as uow:
             authored = uow.posts.get_for_update(command.post_id)
             if authored is None:
                 raise PostNotFound()

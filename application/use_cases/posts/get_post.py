@@ -15,17 +15,17 @@ class PostReference:
     post_id: uuid.UUID
 
 
+@dataclass(frozen=True, kw_only=True)
 class GetPost:
     """One post: a published one for anyone, a draft only for its author and admins.
 
     A post whose author is deactivated is hidden like a draft, until they are reactivated. A post
     the caller may not see is missing (404), as one that never existed."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    uow: UnitOfWork
 
     def execute(self, reference: PostReference) -> AuthoredPost:
-        with self._uow.read_only() as uow:
+        with self.uow.read_only() as uow:
             authored = uow.posts.get(reference.post_id)
         if authored is None:
             raise PostNotFound()

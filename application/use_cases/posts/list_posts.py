@@ -19,21 +19,21 @@ class ListPublishedPostsQuery:
     cursor: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class ListPublishedPosts:
     """Published posts of active authors, newest first, for anyone (signed in or not).
 
     A deactivated author's posts are left out, as their profile is, until they are reactivated.
     """
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    uow: UnitOfWork
 
     def execute(self, query: ListPublishedPostsQuery) -> Page[AuthoredPost]:
         after = decode_cursor(query.cursor)
         post_filter = PostFilter(
             author_id=query.author_id, published=True, search=query.search, author_active=True
         )
-        with self._uow.read_only() as uow:
+        with self.uow.read_only() as uow:
             rows = uow.posts.list(post_filter, limit=query.limit + 1, after=after)
         return page_of(rows, query.limit, post_page_key)
 
@@ -46,15 +46,15 @@ class ListMyPostsQuery:
     cursor: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class ListMyPosts:
     """The caller's own posts, drafts included, newest first."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    uow: UnitOfWork
 
     def execute(self, query: ListMyPostsQuery) -> Page[AuthoredPost]:
         after = decode_cursor(query.cursor)
         post_filter = PostFilter(author_id=query.actor.id, published=query.published)
-        with self._uow.read_only() as uow:
+        with self.uow.read_only() as uow:
             rows = uow.posts.list(post_filter, limit=query.limit + 1, after=after)
         return page_of(rows, query.limit, post_page_key)

@@ -21,6 +21,7 @@ class UpdateOwnPostCommand:
     published: bool | Unset = UNSET
 
 
+@dataclass(frozen=True, kw_only=True)
 class UpdateOwnPost:
     """Change a post: only its author or an admin may.
 
@@ -28,14 +29,13 @@ class UpdateOwnPost:
     The check is made here, on the post as stored, so no caller can skip it.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._audit = audit
+    uow: UnitOfWork
+    clock: Clock
+    audit: AuditTrail
 
     def execute(self, command: UpdateOwnPostCommand) -> AuthoredPost:
-        now = self._clock.now()
-        with self._audit.refusals(command.actor.id), self._uow as uow:
+        now = self.clock.now()
+        with self.audit.refusals(command.actor.id), self.uow as uow:
             authored = uow.posts.get_for_update(command.post_id)
             if authored is None:
                 raise PostNotFound()

@@ -22,6 +22,7 @@ class ForgotPasswordCommand:
     email: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class ForgotPassword:
     """Email a single-use reset link to the address, if it belongs to an account.
 
@@ -33,24 +34,16 @@ class ForgotPassword:
     the address up, storing the token and queueing the email happen after the answer is sent.
     """
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        clock: Clock,
-        throttle: Throttle,
-        templates: EmailTemplates,
-        audit: AuditTrail,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._throttle = throttle
-        self._templates = templates
-        self._audit = audit
+    uow: UnitOfWork
+    clock: Clock
+    throttle: Throttle
+    templates: EmailTemplates
+    audit: AuditTrail
 
     def execute(self, command: ForgotPasswordCommand) -> Callable[[], None]:
         """Raise TooManyAttempts, or return the work to run once the caller has answered."""
         email = command.email.strip().lower()
-        self._throttle.password_reset_requested(email, current_request().ip)
+        self.throttle.password_reset_requested(email, current_request().ip)
         return partial(self._send_link, email)
 
     def _send_link(self, email: str) -> None:
@@ -63,9 +56,9 @@ class ForgotPassword:
             logger.exception("reset link not sent")
 
     def _issue_and_send(self, email: str) -> None:
-        now = self._clock.now()
+        now = self.clock.now()
         token = new_secret_token()
-        with self._uow as uow:
+        with self.uow as uow:
             user = uow.users.get_by_email(email)
             if user is None:
                 return
@@ -79,6 +72,6 @@ class ForgotPassword:
                     now=now,
                 )
             )
-            uow.emit(self._templates.reset_password(user.email, user.username, token))
-            self._audit.record(uow, AuditEventType.PASSWORD_RESET_REQUESTED, user_id=user.id)
+            uow.emit(self.templates.reset_password(user.email, user.username, token))
+            self.audit.record(uow, AuditEventType.PASSWORD_RESET_REQUESTED, user_id=user.id)
             uow.commit()

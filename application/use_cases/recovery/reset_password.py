@@ -21,6 +21,7 @@ class ResetPasswordCommand:
     new_password: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class ResetPassword:
     """Set a new password with a reset link's token.
 
@@ -31,40 +32,30 @@ class ResetPassword:
     throttled account may reset, and the reset lifts its lock.
     """
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        hasher: PasswordHasher,
-        policy: PasswordPolicy,
-        clock: Clock,
-        throttle: Throttle,
-        templates: EmailTemplates,
-        audit: AuditTrail,
-    ) -> None:
-        self._uow = uow
-        self._hasher = hasher
-        self._policy = policy
-        self._clock = clock
-        self._throttle = throttle
-        self._templates = templates
-        self._audit = audit
+    uow: UnitOfWork
+    hasher: PasswordHasher
+    policy: PasswordPolicy
+    clock: Clock
+    throttle: Throttle
+    templates: EmailTemplates
+    audit: AuditTrail
 
     def execute(self, command: ResetPasswordCommand) -> None:
         token_hash = hash_secret_token(command.token)
-        with self._uow.read_only() as uow:
+        with self.uow.read_only() as uow:
             token = uow.action_tokens.find(token_hash, ActionPurpose.RESET_PASSWORD)
             user = uow.users.get(token.user_id) if token else None
-        if token is None or user is None or not token.is_usable(self._clock.now()):
+        if token is None or user is None or not token.is_usable(self.clock.now()):
             raise InvalidResetToken()
         if token.email != user.email:
             raise InvalidResetToken()  # sent to an address the user has left since
         password = normalize_password(command.new_password)
         check_new_password(
-            self._policy, password, username=user.username, email=user.email, field="new_password"
+            self.policy, password, username=user.username, email=user.email, field="new_password"
         )
-        new_hash = self._hasher.hash(password)
-        now = self._clock.now()
-        with self._uow as uow:
+        new_hash = self.hasher.hash(password)
+        now = self.clock.now()
+        with self.uow as uow:
             current = uow.users.get_for_update(user.id)
             if current is None or current.email != token.email:
                 raise InvalidResetToken()  # the address changed meanwhile
@@ -74,7 +65,7 @@ class ResetPassword:
             uow.users.update(current)
             uow.sessions.revoke_all_for_user(current.id, now)
             uow.action_tokens.void_for_user(current.id, ActionPurpose.RESET_PASSWORD, now)
-            uow.emit(self._templates.password_changed(current.email, current.username))
-            self._audit.record(uow, AuditEventType.PASSWORD_RESET, user_id=current.id)
+            uow.emit(self.templates.password_changed(current.email, current.username))
+            self.audit.record(uow, AuditEventType.PASSWORD_RESET, user_id=current.id)
             uow.commit()
-        self._throttle.succeeded(account_key(current.id, current.username))
+        self.throttle.succeeded(account_key(current.id, current.username))

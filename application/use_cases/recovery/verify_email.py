@@ -17,6 +17,7 @@ class VerifyEmailCommand:
     token: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class VerifyEmail:
     """Mark the address verified with a verification link's token.
 
@@ -24,15 +25,14 @@ class VerifyEmail:
     it was sent to: changing the email voids it.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, audit: AuditTrail) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._audit = audit
+    uow: UnitOfWork
+    clock: Clock
+    audit: AuditTrail
 
     def execute(self, command: VerifyEmailCommand) -> User:
         token_hash = hash_secret_token(command.token)
-        now = self._clock.now()
-        with self._uow as uow:
+        now = self.clock.now()
+        with self.uow as uow:
             token = uow.action_tokens.find(token_hash, ActionPurpose.VERIFY_EMAIL)
             user = uow.users.get_for_update(token.user_id) if token else None
             if token is None or user is None or not token.is_usable(now):
@@ -42,26 +42,26 @@ class VerifyEmail:
             ):
                 raise InvalidVerifyToken()
             uow.users.update(user)
-            self._audit.record(uow, AuditEventType.EMAIL_VERIFIED, user_id=user.id)
+            self.audit.record(uow, AuditEventType.EMAIL_VERIFIED, user_id=user.id)
             uow.commit()
         return user
 
 
+@dataclass(frozen=True, kw_only=True)
 class RequestEmailVerification:
     """Send the caller a new verification link; nothing to do when already verified."""
 
-    def __init__(self, uow: UnitOfWork, throttle: Throttle, mailer: VerificationMailer) -> None:
-        self._uow = uow
-        self._throttle = throttle
-        self._mailer = mailer
+    uow: UnitOfWork
+    throttle: Throttle
+    mailer: VerificationMailer
 
     def execute(self, actor: User) -> None:
         if actor.email_verified:
             return
-        self._throttle.verification_email(actor.id)
-        with self._uow as uow:
+        self.throttle.verification_email(actor.id)
+        with self.uow as uow:
             user = uow.users.get(actor.id)
             if user is None or user.email_verified:
                 return
-            self._mailer.send_link(uow, user)
+            self.mailer.send_link(uow, user)
             uow.commit()

@@ -17,12 +17,12 @@ class CreateTaskCommand:
     due_date: date | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class CreateTask:
     """A new task, owned by whoever creates it (no one can create a task for someone else)."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
-        self._uow = uow
-        self._clock = clock
+    uow: UnitOfWork
+    clock: Clock
 
     def execute(self, command: CreateTaskCommand) -> Task:
         task = Task.create(
@@ -32,9 +32,9 @@ class CreateTask:
             completed=command.completed,
             priority=command.priority,
             due_date=command.due_date,
-            now=self._clock.now(),
+            now=self.clock.now(),
         )
-        with self._uow as uow:
+        with self.uow as uow:
             uow.tasks.add(task)
             uow.commit()
         return task

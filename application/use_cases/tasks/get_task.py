@@ -13,13 +13,13 @@ class TaskReference:
     task_id: uuid.UUID
 
 
+@dataclass(frozen=True, kw_only=True)
 class GetTask:
     """One of the caller's tasks; anyone else's is as missing as one that never existed."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    uow: UnitOfWork
 
     def execute(self, reference: TaskReference) -> Task:
-        with self._uow.read_only() as uow:
+        with self.uow.read_only() as uow:
             task = uow.tasks.get(reference.actor.id, reference.task_id)
         return ensure_task_visible(reference.actor, task)

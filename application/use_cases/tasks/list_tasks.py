@@ -19,11 +19,11 @@ class ListTasksQuery:
     cursor: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class ListTasks:
     """The caller's own tasks, newest first; nobody else's, admins' included."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    uow: UnitOfWork
 
     def execute(self, query: ListTasksQuery) -> Page[Task]:
         after = decode_cursor(query.cursor)
@@ -33,6 +33,6 @@ class ListTasks:
             due_before=query.due_before,
             search=query.search,
         )
-        with self._uow.read_only() as uow:
+        with self.uow.read_only() as uow:
             rows = uow.tasks.list(query.actor.id, task_filter, limit=query.limit + 1, after=after)
         return page_of(rows, query.limit, creation_key)

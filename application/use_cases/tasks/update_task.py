@@ -21,15 +21,15 @@ class UpdateTaskCommand:
     due_date: date | Unset | None = UNSET
 
 
+@dataclass(frozen=True, kw_only=True)
 class UpdateTask:
     """Change any subset of the fields of one of the caller's own tasks."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
-        self._uow = uow
-        self._clock = clock
+    uow: UnitOfWork
+    clock: Clock
 
     def execute(self, command: UpdateTaskCommand) -> Task:
-        with self._uow as uow:
+        with self.uow as uow:
             task = ensure_task_visible(
                 command.actor, uow.tasks.get_for_update(command.actor.id, command.task_id)
             )
@@ -43,7 +43,7 @@ class UpdateTask:
                 task.priority = command.priority
             if not isinstance(command.due_date, Unset):
                 task.due_date = command.due_date
-            task.updated_at = self._clock.now()
+            task.updated_at = self.clock.now()
             uow.tasks.update(task)
             uow.commit()
         return task

@@ -1,18 +1,19 @@
 import uuid
+from dataclasses import dataclass
 
 from application.ports.unit_of_work import UnitOfWork
 from domain.errors import UserNotFound
 from domain.users import User
 
 
+@dataclass(frozen=True, kw_only=True)
 class GetUser:
     """Another user's public profile; an inactive user is as missing as one that never existed."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    uow: UnitOfWork
 
     def execute(self, user_id: uuid.UUID) -> User:
-        with self._uow.read_only() as uow:
+        with self.uow.read_only() as uow:
             user = uow.users.get(user_id)
         if user is None or not user.is_active:
             raise UserNotFound()

@@ -13,15 +13,15 @@ class ListUsersQuery:
     cursor: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class ListUsers:
     """The public directory: active users only, newest first."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    uow: UnitOfWork
 
     def execute(self, query: ListUsersQuery) -> Page[User]:
         after = decode_cursor(query.cursor)
-        with self._uow.read_only() as uow:
+        with self.uow.read_only() as uow:
             rows = uow.users.list(
                 UserFilter(search=query.search, active=True), limit=query.limit + 1, after=after
             )
