@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from application.emails import EmailTemplates
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
-from application.secret_tokens import hash_secret_token, new_secret_token
-from domain.action_tokens import ActionPurpose, ActionToken
+from application.services.action_tokens import issue_action_token
+from domain.action_tokens import ActionPurpose
 from domain.users import User
 
 
@@ -18,16 +18,5 @@ class VerificationMailer:
     def send_link(self, uow: UnitOfWork, user: User) -> None:
         """Record a new token for the user's current address (voiding older ones) and emit its
         email in `uow`: it goes out once the caller commits, so the link works when it arrives."""
-        now = self.clock.now()
-        token = new_secret_token()
-        uow.action_tokens.void_for_user(user.id, ActionPurpose.VERIFY_EMAIL, now)
-        uow.action_tokens.add(
-            ActionToken.issue(
-                token_hash=hash_secret_token(token),
-                user_id=user.id,
-                purpose=ActionPurpose.VERIFY_EMAIL,
-                email=user.email,
-                now=now,
-            )
-        )
+        token = issue_action_token(uow, user, ActionPurpose.VERIFY_EMAIL, self.clock.now())
         uow.emit(self.templates.verify_email(user.email, user.username, token))

@@ -10,9 +10,9 @@ from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
 from application.request_context import current_request
-from application.secret_tokens import hash_secret_token, new_secret_token
+from application.services.action_tokens import issue_action_token
 from application.services.throttling import Throttle
-from domain.action_tokens import ActionPurpose, ActionToken
+from domain.action_tokens import ActionPurpose
 
 logger = logging.getLogger(__name__)
 
@@ -56,22 +56,11 @@ class ForgotPassword:
             logger.exception("reset link not sent")
 
     def _issue_and_send(self, email: str) -> None:
-        now = self.clock.now()
-        token = new_secret_token()
         with self.uow as uow:
             user = uow.users.get_by_email(email)
             if user is None:
                 return
-            uow.action_tokens.void_for_user(user.id, ActionPurpose.RESET_PASSWORD, now)
-            uow.action_tokens.add(
-                ActionToken.issue(
-                    token_hash=hash_secret_token(token),
-                    user_id=user.id,
-                    purpose=ActionPurpose.RESET_PASSWORD,
-                    email=user.email,
-                    now=now,
-                )
-            )
+            token = issue_action_token(uow, user, ActionPurpose.RESET_PASSWORD, self.clock.now())
             uow.emit(self.templates.reset_password(user.email, user.username, token))
             self.audit.record(uow, AuditEventType.PASSWORD_RESET_REQUESTED, user_id=user.id)
             uow.commit()
