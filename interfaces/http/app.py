@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from infrastructure.container import Container, build_container
@@ -22,6 +23,8 @@ from interfaces.http.password_work import PasswordWork
 from interfaces.http.routers import admin, auth, operations, posts, sessions, tasks, users
 
 DOCUMENTATION_ORDER = ("operations", "auth", "users", "tasks", "posts", "admin")
+DOCS_URL = "/docs"
+REDOC_URL = "/redoc"
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -36,7 +39,11 @@ def create_app(container: Container | None = None) -> FastAPI:
         yield
         container.shutdown_resources()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc served by Tessera from fastapi-offline's copies (under
+    # /static-offline-docs), not from a CDN: the docs work on a machine without internet.
+    app = FastAPIOffline(
+        docs_url=DOCS_URL,
+        redoc_url=REDOC_URL,
         title="Tessera",
         version="0.1.0",
         description="Tasks and posts for many users, behind JWT authentication.",
@@ -57,8 +64,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, trusted_proxies=trusted_proxies)
     app.add_middleware(
         SecurityHeadersMiddleware,
-        swagger_paths=[app.docs_url],
-        redoc_paths=[app.redoc_url],
+        swagger_paths=[DOCS_URL],
+        redoc_paths=[REDOC_URL],
         oauth2_redirect_paths=[app.swagger_ui_oauth2_redirect_url],
     )
     app.add_middleware(AccessLogMiddleware)

@@ -32,23 +32,20 @@ SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
 )
 
-# The documentation pages FastAPI serves load their code from cdn.jsdelivr.net and the favicon from
-# FastAPI's site; their own inline <script> is allowed by hash (computed from the page itself), so no
-# other inline or injected script runs. Swagger UI and ReDoc set inline styles, hence 'unsafe-inline'
-# for styles only. 'self' for connect-src: they fetch /openapi.json and send "Try it out" requests.
-_CDN = "https://cdn.jsdelivr.net"
-_FAVICON = "https://fastapi.tiangolo.com"
+# The documentation pages load Swagger UI, ReDoc and the favicon from Tessera itself ('self':
+# fastapi-offline's copies); their own inline <script> is allowed by hash (computed from the page
+# itself), so no other inline or injected script runs. Swagger UI and ReDoc set inline styles, hence
+# 'unsafe-inline' for styles only. connect-src 'self': they fetch /openapi.json and send "Try it out"
+# requests. Nothing is loaded from anywhere else.
 _LOCKED = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 SWAGGER_CSP = (
-    "default-src 'none'; script-src {scripts}; "
-    f"style-src {_CDN} 'unsafe-inline'; img-src 'self' data: {_FAVICON}; "
-    f"connect-src 'self'; {_LOCKED}"
+    "default-src 'none'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+    f"img-src 'self' data:; connect-src 'self'; {_LOCKED}"
 )
-# ReDoc also loads Google Fonts' stylesheet and fonts, and runs its search in a worker made from a blob.
+# ReDoc runs its search in a worker made from a blob.
 REDOC_CSP = (
-    "default-src 'none'; script-src {scripts}; "
-    "style-src https://fonts.googleapis.com 'unsafe-inline'; font-src https://fonts.gstatic.com; "
-    f"img-src 'self' data: {_FAVICON}; connect-src 'self'; worker-src blob:; {_LOCKED}"
+    "default-src 'none'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+    f"img-src 'self' data:; connect-src 'self'; worker-src blob:; {_LOCKED}"
 )
 # The OAuth2 redirect page only runs its inline script, then hands the result to its opener.
 OAUTH2_REDIRECT_CSP = f"default-src 'none'; script-src {{scripts}}; {_LOCKED}"
@@ -133,7 +130,7 @@ class SecurityHeadersMiddleware:
             if message.get("more_body", False):
                 return
             body = b"".join(chunks)
-            scripts = " ".join([_CDN, *inline_script_hashes(body)])
+            scripts = " ".join(["'self'", *inline_script_hashes(body)])
             csp = policy.format(scripts=scripts).encode()
             _with_headers(start, [*SECURITY_HEADERS, (b"content-security-policy", csp)])
             await send(start)

@@ -432,15 +432,34 @@ def test_swagger_ui_may_load_exactly_its_own_code(client: TestClient) -> None:
     csp = response.headers["content-security-policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
     scripts = directives["script-src"].split()
-    assert scripts[0] == "https://cdn.jsdelivr.net"
-    assert len(scripts) == 2  # the CDN and its one inline script, by hash
+    assert scripts[0] == "'self'"  # Tessera serves Swagger UI itself: no CDN
+    assert len(scripts) == 2  # and its one inline script, by hash
     assert scripts[1].startswith("'sha256-")
     assert "'unsafe-inline'" not in directives["script-src"]
     assert "'unsafe-eval'" not in csp
+    assert "https:" not in csp  # nothing from elsewhere
     assert directives["connect-src"] == "'self'"  # it fetches /openapi.json
     assert directives["frame-ancestors"] == "'none'"
-    assert "https://cdn.jsdelivr.net/npm/swagger-ui-dist" in response.text
+    assert "https://" not in response.text
     assert response.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    ("page", "asset"),
+    [
+        ("/docs", "swagger-ui-bundle.js"),
+        ("/docs", "swagger-ui.css"),
+        ("/redoc", "redoc.standalone.js"),
+    ],
+)
+def test_the_documentation_pages_assets_are_served_by_tessera(
+    client: TestClient, page: str, asset: str
+) -> None:
+    url = re.search(rf'"(/[^"]*/{re.escape(asset)})"', client.get(page).text)
+    assert url is not None, f"{page} does not load {asset} from Tessera"
+    response = client.get(url.group(1))
+    assert response.status_code == 200
+    assert len(response.content) > 100_000
 
 
 def test_the_inline_script_hash_matches_the_page(client: TestClient) -> None:
@@ -451,8 +470,10 @@ def test_the_inline_script_hash_matches_the_page(client: TestClient) -> None:
     assert f"'sha256-{digest}'" in response.headers["content-security-policy"]
 
 
-def test_redoc_may_load_its_bundle_and_fonts(client: TestClient) -> None:
-    csp = client.get("/redoc").headers["content-security-policy"]
-    assert "script-src https://cdn.jsdelivr.net;" in csp
-    assert "font-src https://fonts.gstatic.com" in csp
+def test_redoc_may_load_its_bundle_and_nothing_from_elsewhere(client: TestClient) -> None:
+    response = client.get("/redoc")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self';" in csp
+    assert "https:" not in csp
     assert "frame-ancestors 'none'" in csp
+    assert "https://" not in response.text  # no CDN, no web font from elsewhere
