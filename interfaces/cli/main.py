@@ -35,6 +35,10 @@ class CommandFailed(Exception):
     """A failure worth one line on stderr."""
 
 
+class ConfigurationError(CommandFailed):
+    """The settings cannot work: exit 2, before anything starts."""
+
+
 def _container() -> Container:
     """The container of a command that reads or changes accounts. It never creates or migrates
     the database (a mistyped DATABASE_URL, or a run from another folder, would otherwise quietly
@@ -55,7 +59,14 @@ def serve(
 ) -> None:
     """Run the HTTP API."""
 
-    settings = build_container().settings()
+    container = build_container()
+    settings = container.settings()
+    try:
+        # Loaded once here, so that a missing or wrong key file stops the start in one line,
+        # instead of every login and the JWKS answering 500.
+        container.access_tokens()
+    except (OSError, ValueError) as error:
+        raise ConfigurationError(f"configuration: JWT keys: {error}") from None
     configure_logging(json_lines=settings.environment == "production")
     if settings.migrate_on_start and not settings.uses_memory_database:
         build_container(settings).migrator().upgrade()
@@ -174,6 +185,8 @@ def run(argv: list[str] | None = None) -> int:
     except typer.exceptions.TyperException as error:  # usage errors; typer vendors its own click
         message = error.format_message() if hasattr(error, "format_message") else str(error)
         return _fail(message or "a command is missing (see --help)", getattr(error, "exit_code", 2))
+    except ConfigurationError as error:
+        return _fail(str(error), 2)
     except (DomainError, CommandFailed) as error:
         return _fail(str(error), 1)
     except ValidationError as error:  # the settings read from the environment are not valid

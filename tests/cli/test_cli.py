@@ -157,6 +157,40 @@ def test_bad_configuration_is_one_line(database_url: str) -> None:
     assert_one_line_failure(result, "")
 
 
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        ({"ALGORITHM": "RS256"}, "needs a private key file"),
+        ({"ALGORITHM": "RS256", "JWT_PRIVATE_KEY_FILE": "/nonexistent/key.pem"}, "key"),
+        ({"ALGORITHM": "EdDSA", "JWT_PRIVATE_KEY_FILE": "PEM"}, "key"),
+    ],
+)
+def test_serve_refuses_to_start_without_usable_signing_keys(
+    tmp_path: Path, settings: dict[str, str], words: str
+) -> None:
+    # Before, the server started and every login and the JWKS answered 500.
+    settings = {**settings}
+    if settings.get("JWT_PRIVATE_KEY_FILE") == "PEM":
+        not_a_key = tmp_path / "not-a-key.pem"
+        not_a_key.write_text(
+            "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"
+        )
+        settings["JWT_PRIVATE_KEY_FILE"] = str(not_a_key)
+    env = {**os.environ, **settings, "ENVIRONMENT": "test"}
+    result = subprocess.run(
+        [sys.executable, "-m", "interfaces.cli.main", "serve", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert_one_line_failure(result, words)
+    assert "jwt keys" in result.stderr.lower()
+
+
 def test_create_admin_refuses_a_username_the_api_refuses(database_url: str) -> None:
     result = tessera(
         database_url,
