@@ -185,14 +185,17 @@ class Container(containers.DeclarativeContainer):
     audit_trail = providers.Singleton(
         AuditTrail, new_uow=uow.provider, log=security_log, clock=clock
     )
+    migrator = providers.Factory(AlembicMigrator, database_url=settings.provided.database_url)
     readiness = providers.Selector(
         persistence,
         memory=providers.Singleton(MemoryReadiness),
         sqlalchemy=providers.Singleton(
-            SqlAlchemyReadiness, engine=engine, outage_log=database_outage_log
+            SqlAlchemyReadiness,
+            engine=engine,
+            outage_log=database_outage_log,
+            expected_revision=migrator.provided.head.call(),
         ),
     )
-    migrator = providers.Factory(AlembicMigrator, database_url=settings.provided.database_url)
 
     password_hasher = providers.Singleton(
         Argon2PasswordHasher,

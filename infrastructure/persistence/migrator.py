@@ -25,9 +25,9 @@ class AlembicMigrator:
     def __init__(self, database_url: str) -> None:
         self._database_url = database_url
 
-    def upgrade(self) -> None:
-        """Apply every pending migration."""
-        command.upgrade(self._config(), "head")
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply every pending migration (up to `revision`)."""
+        command.upgrade(self._config(), revision)
 
     def current(self) -> str | None:
         """The database's revision; None before the first migration."""

@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 
 from application.ports.repositories import UserFilter
 from infrastructure.container import build_container
+from infrastructure.persistence.migrator import AlembicMigrator
 from interfaces.http.app import create_app
 from tests.api.conftest import make_settings
 
@@ -24,6 +25,23 @@ def test_ready_is_503_when_the_database_does_not_answer(tmp_path: Path) -> None:
             "code": "database_unavailable",
         }
         assert client.get("/health").status_code == 200
+
+
+def test_ready_is_503_until_the_schema_is_at_the_latest_migration(tmp_path: Path) -> None:
+    # Before, a production start on an empty database said ready, then answered 500 (no table).
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    settings = make_settings(tmp_path, database_url=url, auto_migrate=False)
+    migrator = AlembicMigrator(url)
+    with TestClient(create_app(build_container(settings))) as client:
+        empty = client.get("/ready")
+        migrator.upgrade("0878ec7edb1c")  # the first migration only
+        behind = client.get("/ready")
+        migrator.upgrade()
+        current = client.get("/ready")
+    for response in (empty, behind):
+        assert (response.status_code, response.json()["code"]) == (503, "database_not_migrated")
+        assert response.headers["Retry-After"]
+    assert (current.status_code, current.json()) == (200, {"status": "ready"})
 
 
 def test_unknown_routes_and_methods_use_the_error_body(client: TestClient) -> None:

@@ -25,19 +25,28 @@ async def health() -> HealthResponse:
     "/ready",
     response_model=HealthResponse,
     responses=errors(503),
-    summary="Readiness: the database answers.",
+    summary="Readiness: the database answers, at the latest migration.",
 )
 async def ready(request: Request) -> Any:
-    """The database answers, within two seconds; otherwise 503 `database_unavailable`, with a
-    `Retry-After` header."""
-    is_ready = container_of(request).readiness().is_ready
+    """The database answers, within two seconds, and its schema is at the latest migration;
+    otherwise 503 (`database_unavailable` or `database_not_migrated`), with a `Retry-After`
+    header."""
+    problem = container_of(request).readiness().problem
+    found: str | None = "database_unavailable"  # unless the check answers in time
     with anyio.move_on_after(READY_TIMEOUT_SECONDS):
         # Abandoned when late: the check's thread goes on alone, and ends within the database
         # timeouts (connect, pool and response), which bound every call it makes.
-        if await anyio.to_thread.run_sync(is_ready, abandon_on_cancel=True):
-            return HealthResponse(status="ready")
+        found = await anyio.to_thread.run_sync(problem, abandon_on_cancel=True)
+    if found is None:
+        return HealthResponse(status="ready")
     headers = {"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}
-    return error_response(503, "database_unavailable", "The database is not reachable.", headers)
+    return error_response(503, found, NOT_READY[found], headers)
+
+
+NOT_READY = {  # by the code the readiness check names
+    "database_unavailable": "The database is not reachable.",
+    "database_not_migrated": "The database is not at the latest migration: run `tessera db upgrade`.",
+}
 
 
 @router.get("/.well-known/jwks.json", summary="The public keys of access tokens (JWKS).")
