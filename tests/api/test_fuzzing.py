@@ -1,9 +1,10 @@
 """Property-based fuzzing of every operation in the OpenAPI document, with schemathesis.
 
 Each operation gets a bounded, derandomized set of generated requests (so the run is repeatable and
-quick), sent with a real bearer token, to the app on each backend: the memory store, SQLite and
-PostgreSQL (skipped without TEST_POSTGRES_URL), so NUL bytes, huge integers and odd Unicode meet a
-real database. Every answer must be no 5xx, carry a status the document
+quick), sent with a real bearer token, to the app on each real database: SQLite and PostgreSQL
+(skipped without TEST_POSTGRES_URL, failed under CI=true), where NUL bytes, huge integers and odd
+Unicode meet a real column. (The memory store is left out: it adds a third of the run and no
+database, and the adapter contract suite holds it to the SQL adapters' behaviour.) Every answer must be no 5xx, carry a status the document
 declares for that operation, and match the declared body schema and content type: the document is
 the contract clients generate code from, so it must tell the truth about errors too.
 """
@@ -107,14 +108,12 @@ def build_app(database_url: str = "memory://") -> FastAPI:
 schema = schemathesis.openapi.from_asgi("/openapi.json", build_app())
 
 
-@pytest.fixture(scope="module", params=["memory", "sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def fuzzed(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Fuzzed]:
     with ExitStack() as stack:
-        if request.param == "memory":
-            database_url = "memory://"
-        elif request.param == "sqlite":
+        if request.param == "sqlite":
             database_url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'tessera.db'}"
         else:  # a schema of its own: other API tests empty the shared one between their tests
             database_url = stack.enter_context(
