@@ -28,7 +28,11 @@ def database_url(tmp_path: Path) -> str:
 
 
 def tessera(
-    database_url: str | None, *args: str, stdin: str = "", cwd: Path | None = None
+    database_url: str | None,
+    *args: str,
+    stdin: str = "",
+    cwd: Path | None = None,
+    settings: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `tessera`; with no database_url, on the default one (./tessera.db in `cwd`)."""
     env = {
@@ -37,6 +41,7 @@ def tessera(
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_COST": "1024",
         "ARGON2_PARALLELISM": "1",
+        **(settings or {}),
     }
     if database_url is not None:
         env["DATABASE_URL"] = database_url
@@ -176,16 +181,7 @@ def test_serve_refuses_to_start_without_usable_signing_keys(
             "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"
         )
         settings["JWT_PRIVATE_KEY_FILE"] = str(not_a_key)
-    env = {**os.environ, **settings, "ENVIRONMENT": "test"}
-    result = subprocess.run(
-        [sys.executable, "-m", "interfaces.cli.main", "serve", "--port", "1"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
+    result = tessera(None, "serve", "--port", "1", cwd=tmp_path, settings=settings)
     assert result.returncode == 2, result.stderr
     assert_one_line_failure(result, words)
     assert "jwt keys" in result.stderr.lower()
