@@ -14,7 +14,7 @@ from application.ports.throttle import RateLimit, RateLimiter
 from application.services.email_verification import VerificationMailer
 from application.services.session_tokens import SessionLifetimes, SessionStarter
 from application.services.throttling import Throttle, ThrottlePolicy
-from application.use_cases.account.change_password import ChangePassword
+from application.use_cases.account.change_password import ChangePassword, ChangePasswordInBrowser
 from application.use_cases.account.deactivate_account import DeactivateAccount
 from application.use_cases.account.delete_account import DeleteAccount
 from application.use_cases.account.update_profile import UpdateProfile
@@ -26,8 +26,9 @@ from application.use_cases.admin.list_all_users import ListAllUsers
 from application.use_cases.admin.list_audit_events import ListAuditEvents
 from application.use_cases.admin.set_user_active import ActivateUser, DeactivateUser
 from application.use_cases.auth.authenticate_access_token import AuthenticateAccessToken
-from application.use_cases.auth.login import Login
-from application.use_cases.auth.logout import Logout, LogoutEverywhere
+from application.use_cases.auth.authenticate_browser_session import AuthenticateBrowserSession
+from application.use_cases.auth.login import BrowserLogin, Login
+from application.use_cases.auth.logout import Logout, LogoutBrowser, LogoutEverywhere
 from application.use_cases.auth.manage_sessions import ListSessions, RevokeSession
 from application.use_cases.auth.refresh_session import RefreshSession
 from application.use_cases.auth.register_user import RegisterUser
@@ -240,6 +241,22 @@ class Container(containers.DeclarativeContainer):
         audit=audit_trail,
         require_email_verification=settings.provided.require_email_verification,
     )
+    browser_login = providers.Factory(
+        BrowserLogin,
+        uow=uow,
+        hasher=password_hasher,
+        sessions=session_starter,
+        throttle=throttle,
+        audit=audit_trail,
+        require_email_verification=settings.provided.require_email_verification,
+    )
+    authenticate_browser_session = providers.Factory(
+        AuthenticateBrowserSession,
+        uow=uow,
+        clock=clock,
+        lifetimes=session_lifetimes,
+        audit=audit_trail,
+    )
     authenticate_access_token = providers.Factory(
         AuthenticateAccessToken, uow=uow, tokens=access_tokens, clock=clock, audit=audit_trail
     )
@@ -252,6 +269,7 @@ class Container(containers.DeclarativeContainer):
         audit=audit_trail,
     )
     logout = providers.Factory(Logout, uow=uow, clock=clock, audit=audit_trail)
+    logout_browser = providers.Factory(LogoutBrowser, uow=uow, clock=clock, audit=audit_trail)
     logout_everywhere = providers.Factory(LogoutEverywhere, uow=uow, clock=clock, audit=audit_trail)
     list_sessions = providers.Factory(ListSessions, uow=uow, clock=clock)
     revoke_session = providers.Factory(RevokeSession, uow=uow, clock=clock, audit=audit_trail)
@@ -283,6 +301,17 @@ class Container(containers.DeclarativeContainer):
     )
     change_password = providers.Factory(
         ChangePassword,
+        uow=uow,
+        hasher=password_hasher,
+        policy=password_policy,
+        clock=clock,
+        sessions=session_starter,
+        throttle=throttle,
+        templates=email_templates,
+        audit=audit_trail,
+    )
+    change_password_in_browser = providers.Factory(
+        ChangePasswordInBrowser,
         uow=uow,
         hasher=password_hasher,
         policy=password_policy,

@@ -80,6 +80,10 @@ class SessionRepository(Protocol):
         """The session and its user in one round trip: what every authenticated request needs."""
         ...
 
+    def get_with_user_by_browser_key(self, key_hash: str) -> tuple[AuthSession, User] | None:
+        """The browser session whose cookie hashes to `key_hash`, and its user, in one round trip."""
+        ...
+
     def update(self, session: AuthSession) -> None:
         """Store every field of `session`, except that a revoked session stays revoked."""
         ...
@@ -95,6 +99,10 @@ class SessionRepository(Protocol):
         ...
 
     def find_refresh_token(self, token_hash: str) -> RefreshTokenRecord | None: ...
+
+    def add_browser_key(self, session_id: uuid.UUID, key_hash: str) -> None:
+        """Record the hash of the session's browser cookie; the cookie itself is never stored."""
+        ...
 
     def spend_refresh_token(self, token_hash: str, now: datetime) -> bool:
         """Mark the token spent if it is not yet, in one conditional write.

@@ -1,4 +1,8 @@
-"""Starting a session and issuing its first token pair: shared by login and password change."""
+"""Starting a session: an API client's first token pair, or a browser's cookie key.
+
+Shared by login and password change. Both kinds are the same `AuthSession` (listed, revoked and
+expired alike); only what the client holds differs.
+"""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,6 +26,14 @@ class IssuedTokens:
 
 
 @dataclass(frozen=True)
+class BrowserSignIn:
+    key: str
+    """The cookie's value: 256 random bits, stored only as a hash. Never a JWT."""
+    session: AuthSession
+    user: User
+
+
+@dataclass(frozen=True)
 class SessionLifetimes:
     idle: timedelta
     """A session unused for this long expires (REFRESH_TOKEN_EXPIRE_DAYS)."""
@@ -36,21 +48,12 @@ class SessionStarter:
     lifetimes: SessionLifetimes
 
     def start(self, uow: UnitOfWork, user: User) -> IssuedTokens:
-        """Record a new session in `uow` (the caller commits) and issue its tokens. The session
-        remembers the device it was started from: the caller's address and user agent."""
-        now = self.clock.now()
-        caller = current_request()
-        session = AuthSession.start(
-            user_id=user.id,
-            now=now,
-            idle_lifetime=self.lifetimes.idle,
-            max_lifetime=self.lifetimes.absolute,
-            user_agent=caller.user_agent,
-            ip=caller.ip,
-        )
+        """Record a new session in `uow` (the caller commits) and issue its tokens."""
+        session = self._new_session(uow, user)
         refresh_token = new_secret_token()
-        uow.sessions.add(session)
-        uow.sessions.add_refresh_token(session.id, hash_secret_token(refresh_token), now)
+        uow.sessions.add_refresh_token(
+            session.id, hash_secret_token(refresh_token), session.created_at
+        )
         access = self.tokens.issue(user, session.id)
         return IssuedTokens(
             access_token=access.token,
@@ -59,3 +62,24 @@ class SessionStarter:
             session=session,
             user=user,
         )
+
+    def start_browser(self, uow: UnitOfWork, user: User) -> BrowserSignIn:
+        """Record a new session in `uow` (the caller commits) for a browser: a new cookie key."""
+        session = self._new_session(uow, user)
+        key = new_secret_token()
+        uow.sessions.add_browser_key(session.id, hash_secret_token(key))
+        return BrowserSignIn(key=key, session=session, user=user)
+
+    def _new_session(self, uow: UnitOfWork, user: User) -> AuthSession:
+        """The session remembers the device it was started from: the caller's address and agent."""
+        caller = current_request()
+        session = AuthSession.start(
+            user_id=user.id,
+            now=self.clock.now(),
+            idle_lifetime=self.lifetimes.idle,
+            max_lifetime=self.lifetimes.absolute,
+            user_agent=caller.user_agent,
+            ip=caller.ip,
+        )
+        uow.sessions.add(session)
+        return session

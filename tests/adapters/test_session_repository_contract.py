@@ -99,6 +99,36 @@ def test_get_with_user_returns_copies(uow_factory, alice):
         assert uow.sessions.get_with_user(session.id) == (session, alice)
 
 
+# --- a browser session's cookie key ----------------------------------------------------------
+
+
+def test_a_browser_key_finds_its_session_and_user(uow_factory, alice):
+    bob = make_user("Bob")
+    session, other = make_session(alice), make_session(bob)
+    add_sessions(uow_factory, [alice, bob], [session, other])
+    with uow_factory() as uow:
+        uow.sessions.add_browser_key(session.id, "a" * 64)
+        uow.sessions.add_browser_key(other.id, "b" * 64)
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.sessions.get_with_user_by_browser_key("a" * 64) == (session, alice)
+        assert uow.sessions.get_with_user_by_browser_key("b" * 64) == (other, bob)
+        assert uow.sessions.get_with_user_by_browser_key("c" * 64) is None
+
+
+def test_a_browser_key_goes_with_its_user(uow_factory, alice):
+    session = make_session(alice)
+    add_sessions(uow_factory, [alice], [session])
+    with uow_factory() as uow:
+        uow.sessions.add_browser_key(session.id, "a" * 64)
+        uow.users.delete(alice.id)
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.sessions.get_with_user_by_browser_key("a" * 64) is None
+
+
 # --- live sessions -------------------------------------------------------------------------
 
 NOW = T0 + timedelta(days=3)

@@ -1,5 +1,7 @@
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from application.audit import AuditTrail
 from application.emails import EmailTemplates
@@ -11,10 +13,13 @@ from application.ports.password_hasher import PasswordHasher
 from application.ports.password_policy import PasswordPolicy
 from application.ports.unit_of_work import UnitOfWork
 from application.services.password_check import load_after_password_check
-from application.services.session_tokens import IssuedTokens, SessionStarter
+from application.services.session_tokens import BrowserSignIn, IssuedTokens, SessionStarter
 from application.services.throttling import Throttle
 from domain.action_tokens import ActionPurpose
 from domain.passwords import normalize_password
+from domain.users import User
+
+Started = TypeVar("Started")
 
 
 @dataclass(frozen=True)
@@ -25,8 +30,8 @@ class ChangePasswordCommand:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChangePassword:
-    """Replace the caller's password and hand this client a fresh token pair.
+class _PasswordChange:
+    """Replace the caller's password and start this client a fresh session.
 
     Rules: the current password must be right; the new one passes the policy and differs from it;
     every earlier access and refresh token of the user, and every outstanding reset link, stops
@@ -42,7 +47,9 @@ class ChangePassword:
     templates: EmailTemplates
     audit: AuditTrail
 
-    def execute(self, command: ChangePasswordCommand) -> IssuedTokens:
+    def _change(
+        self, command: ChangePasswordCommand, start: Callable[[UnitOfWork, User], Started]
+    ) -> Started:
         user = load_after_password_check(
             self.uow, self.hasher, self.throttle, command.user_id, command.current_password
         )
@@ -69,8 +76,24 @@ class ChangePassword:
             uow.sessions.revoke_all_for_user(current.id, now)
             # An outstanding reset link would undo the change: it goes with the old password.
             uow.action_tokens.void_for_user(current.id, ActionPurpose.RESET_PASSWORD, now)
-            issued = self.sessions.start(uow, current)
+            issued = start(uow, current)
             uow.emit(self.templates.password_changed(current.email, current.username))
             self.audit.record(uow, AuditEventType.PASSWORD_CHANGED, user_id=current.id)
             uow.commit()
         return issued
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangePassword(_PasswordChange):
+    """From an API client: the fresh session's token pair."""
+
+    def execute(self, command: ChangePasswordCommand) -> IssuedTokens:
+        return self._change(command, self.sessions.start)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangePasswordInBrowser(_PasswordChange):
+    """From the pages: this browser stays signed in under a new cookie key."""
+
+    def execute(self, command: ChangePasswordCommand) -> BrowserSignIn:
+        return self._change(command, self.sessions.start_browser)

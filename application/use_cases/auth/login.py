@@ -1,4 +1,6 @@
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from application.audit import AuditTrail
 from application.errors import (
@@ -10,9 +12,10 @@ from application.ports.audit import AuditEventType
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
 from application.request_context import current_request
-from application.services.session_tokens import IssuedTokens, SessionStarter
+from application.services.session_tokens import BrowserSignIn, IssuedTokens, SessionStarter
 from application.services.throttling import LoginLocked, Throttle, account_key
 from domain.passwords import normalize_password
+from domain.sessions import AuthSession
 from domain.users import User, username_key
 
 
@@ -23,9 +26,17 @@ class LoginCommand:
     password: str
 
 
+class _Started(Protocol):
+    @property
+    def session(self) -> AuthSession: ...
+
+
+Started = TypeVar("Started", bound=_Started)
+
+
 @dataclass(frozen=True, kw_only=True)
-class Login:
-    """Exchange a username (or email) and password for a new session's token pair.
+class _PasswordLogin:
+    """Exchange a username (or email) and password for a new session.
 
     Rules: an unknown account and a wrong password fail the same way and take the same time (a dummy
     hash is verified); inactive and unverified accounts are told so only after a correct password; a
@@ -41,7 +52,9 @@ class Login:
     audit: AuditTrail
     require_email_verification: bool
 
-    def execute(self, command: LoginCommand) -> IssuedTokens:
+    def _login(
+        self, command: LoginCommand, start: Callable[[UnitOfWork, User], Started]
+    ) -> Started:
         password = normalize_password(command.password)
         # The slow verify runs outside any transaction, so no connection is held while hashing.
         with self.uow.read_only() as uow:
@@ -73,9 +86,11 @@ class Login:
                 raise AccountInactive()
             if self.require_email_verification and not user.email_verified:
                 raise EmailNotVerified()
-        return self._start_session(user, password, command)
+        return self._start_session(user, password, start)
 
-    def _start_session(self, user: User, password: str, command: LoginCommand) -> IssuedTokens:
+    def _start_session(
+        self, user: User, password: str, start: Callable[[UnitOfWork, User], Started]
+    ) -> Started:
         verified_hash = user.password_hash
         upgraded_hash = (
             self.hasher.hash(password) if self.hasher.needs_rehash(verified_hash) else None
@@ -87,7 +102,7 @@ class Login:
             if upgraded_hash is not None:
                 current.password_hash = upgraded_hash
                 uow.users.update(current)
-            issued = self.sessions.start(uow, current)
+            issued = start(uow, current)
             self.audit.record(
                 uow,
                 AuditEventType.LOGIN_SUCCEEDED,
@@ -96,6 +111,22 @@ class Login:
             )
             uow.commit()
         return issued
+
+
+@dataclass(frozen=True, kw_only=True)
+class Login(_PasswordLogin):
+    """An API client's login: the new session's token pair."""
+
+    def execute(self, command: LoginCommand) -> IssuedTokens:
+        return self._login(command, self.sessions.start)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BrowserLogin(_PasswordLogin):
+    """A browser's login: the new session's cookie key, never a token the page's scripts could read."""
+
+    def execute(self, command: LoginCommand) -> BrowserSignIn:
+        return self._login(command, self.sessions.start_browser)
 
 
 def lookup_form(login: str) -> str:

@@ -1,4 +1,6 @@
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from application.audit import AuditTrail
 from application.ports.audit import AuditEventType
@@ -25,17 +27,25 @@ class Logout:
     audit: AuditTrail
 
     def execute(self, command: LogoutCommand) -> None:
-        now = self.clock.now()
         with self.uow as uow:
             record = uow.sessions.find_refresh_token(hash_secret_token(command.refresh_token))
-            session = uow.sessions.get_for_update(record.session_id) if record else None
-            if session is None or session.is_revoked:
-                return
-            session.revoke(now)
-            uow.sessions.update(session)
-            details = {"session_id": str(session.id)}
-            self.audit.record(uow, AuditEventType.LOGOUT, user_id=session.user_id, details=details)
-            uow.commit()
+            if record is not None:
+                _end_session(uow, record.session_id, self.clock.now(), self.audit)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogoutBrowser:
+    """End the session a browser's cookie key belongs to. Idempotent, like `Logout`."""
+
+    uow: UnitOfWork
+    clock: Clock
+    audit: AuditTrail
+
+    def execute(self, key: str) -> None:
+        with self.uow as uow:
+            found = uow.sessions.get_with_user_by_browser_key(hash_secret_token(key))
+            if found is not None:
+                _end_session(uow, found[0].id, self.clock.now(), self.audit)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,3 +68,14 @@ class LogoutEverywhere:
             details = {"all_sessions": True}
             self.audit.record(uow, AuditEventType.LOGOUT, user_id=user.id, details=details)
             uow.commit()
+
+
+def _end_session(uow: UnitOfWork, session_id: uuid.UUID, now: datetime, audit: AuditTrail) -> None:
+    session = uow.sessions.get_for_update(session_id)
+    if session is None or session.is_revoked:
+        return
+    session.revoke(now)
+    uow.sessions.update(session)
+    details = {"session_id": str(session.id)}
+    audit.record(uow, AuditEventType.LOGOUT, user_id=session.user_id, details=details)
+    uow.commit()

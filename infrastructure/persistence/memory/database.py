@@ -26,6 +26,14 @@ class ConstraintViolation(Exception):
     """A write broke a key rule that the SQL schema enforces too (duplicate key, missing parent)."""
 
 
+@dataclass(frozen=True)
+class BrowserKey:
+    """A row of the SQL schema's browser_keys: the hash of a browser session's cookie."""
+
+    key_hash: str
+    session_id: uuid.UUID
+
+
 @dataclass
 class Tables:
     """Rows by primary key. Rows are replaced, never changed in place, so a shallow copy of the
@@ -34,6 +42,7 @@ class Tables:
     users: dict[uuid.UUID, User] = field(default_factory=dict)
     sessions: dict[uuid.UUID, AuthSession] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshTokenRecord] = field(default_factory=dict)
+    browser_keys: dict[str, BrowserKey] = field(default_factory=dict)
     tasks: dict[uuid.UUID, Task] = field(default_factory=dict)
     posts: dict[uuid.UUID, Post] = field(default_factory=dict)
     action_tokens: dict[str, ActionToken] = field(default_factory=dict)
@@ -61,6 +70,7 @@ class ForeignKey:
 FOREIGN_KEYS = (
     ForeignKey(child="sessions", column="user_id", parent="users"),
     ForeignKey(child="refresh_tokens", column="session_id", parent="sessions"),
+    ForeignKey(child="browser_keys", column="session_id", parent="sessions"),
     ForeignKey(child="tasks", column="owner_id", parent="users"),
     ForeignKey(child="posts", column="author_id", parent="users"),
     ForeignKey(child="action_tokens", column="user_id", parent="users"),

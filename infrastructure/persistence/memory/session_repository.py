@@ -8,7 +8,13 @@ from datetime import datetime
 from application.ports.repositories import RefreshTokenRecord
 from domain.sessions import AuthSession
 from domain.users import User
-from infrastructure.persistence.memory.database import TablesAccess, insert, replace_row, stamp
+from infrastructure.persistence.memory.database import (
+    BrowserKey,
+    TablesAccess,
+    insert,
+    replace_row,
+    stamp,
+)
 from infrastructure.persistence.memory.queries import copy_of, newest_first
 
 
@@ -32,6 +38,10 @@ class MemorySessionRepository:
         # The SQL adapter's inner join: no pair unless both rows exist.
         user = None if session is None else copy_of(tables.users.get(session.user_id))
         return None if session is None or user is None else (session, user)
+
+    def get_with_user_by_browser_key(self, key_hash: str) -> tuple[AuthSession, User] | None:
+        found = self._tables().browser_keys.get(key_hash)
+        return None if found is None else self.get_with_user(found.session_id)
 
     def update(self, session: AuthSession) -> None:
         stored = self._tables().sessions.get(session.id)
@@ -66,6 +76,9 @@ class MemorySessionRepository:
     def find_refresh_token(self, token_hash: str) -> RefreshTokenRecord | None:
         # Records are frozen: the stored one can be handed out as it is.
         return self._tables().refresh_tokens.get(token_hash)
+
+    def add_browser_key(self, session_id: uuid.UUID, key_hash: str) -> None:
+        insert(self._tables(), "browser_keys", key_hash, BrowserKey(key_hash, session_id))
 
     def spend_refresh_token(self, token_hash: str, now: datetime) -> bool:
         return stamp(self._tables(), "refresh_tokens", [token_hash], "spent_at", now) == 1

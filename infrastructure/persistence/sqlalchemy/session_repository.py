@@ -22,7 +22,12 @@ from infrastructure.persistence.sqlalchemy.queries import (
     stamp,
     write,
 )
-from infrastructure.persistence.sqlalchemy.tables import auth_sessions, refresh_tokens, users
+from infrastructure.persistence.sqlalchemy.tables import (
+    auth_sessions,
+    browser_keys,
+    refresh_tokens,
+    users,
+)
 
 # Every authenticated request reads both, so they come in one query (mapping reads each
 # table's columns by object, so the clashing names id and created_at do no harm).
@@ -32,6 +37,9 @@ SESSIONS_WITH_USERS = sa.select(auth_sessions, users).join_from(
 # Built once: a statement object keeps its compiled form's cache key, so each request skips
 # building the WHERE clause and hashing the statement (about a third of this lookup's cost).
 SESSION_WITH_USER = SESSIONS_WITH_USERS.where(auth_sessions.c.id == sa.bindparam("session_id"))
+SESSION_WITH_USER_BY_BROWSER_KEY = SESSIONS_WITH_USERS.join(
+    browser_keys, browser_keys.c.session_id == auth_sessions.c.id
+).where(browser_keys.c.key_hash == sa.bindparam("key_hash"))
 
 
 class SqlAlchemySessionRepository:
@@ -54,6 +62,12 @@ class SqlAlchemySessionRepository:
     def get_with_user(self, session_id: uuid.UUID) -> tuple[AuthSession, User] | None:
         parameters = {"session_id": session_id}
         row = self._connection().execute(SESSION_WITH_USER, parameters).mappings().first()
+        return None if row is None else (session_from_row(row), user_from_row(row))
+
+    def get_with_user_by_browser_key(self, key_hash: str) -> tuple[AuthSession, User] | None:
+        parameters = {"key_hash": key_hash}
+        statement = SESSION_WITH_USER_BY_BROWSER_KEY
+        row = self._connection().execute(statement, parameters).mappings().first()
         return None if row is None else (session_from_row(row), user_from_row(row))
 
     def update(self, session: AuthSession) -> None:
@@ -89,6 +103,10 @@ class SqlAlchemySessionRepository:
         statement = sa.select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
         row = self._connection().execute(statement).mappings().first()
         return None if row is None else refresh_token_from_row(row)
+
+    def add_browser_key(self, session_id: uuid.UUID, key_hash: str) -> None:
+        statement = sa.insert(browser_keys).values(key_hash=key_hash, session_id=session_id)
+        write(self._connection(), statement)
 
     def spend_refresh_token(self, token_hash: str, now: datetime) -> bool:
         spent = stamp(

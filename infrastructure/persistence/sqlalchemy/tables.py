@@ -112,6 +112,20 @@ refresh_tokens = sa.Table(
     sa.Column("spent_at", UtcDateTime, nullable=True),
 )
 
+browser_keys = sa.Table(
+    "browser_keys",
+    metadata,
+    # The SHA-256 hex digest of a browser session's cookie; the cookie itself is never stored.
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "session_id",
+        sa.Uuid,
+        sa.ForeignKey(auth_sessions.c.id, ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+)
+
 tasks = sa.Table(
     "tasks",
     metadata,
