@@ -14,7 +14,7 @@ class EmailTemplates:
         return f"{self.public_base_url.rstrip('/')}{path}?{urlencode({'token': token})}"
 
     def verify_email(self, to: str, username: str, token: str) -> EmailMessage:
-        link = self._link("/verify-email", token)
+        link = self._link("/app/verify-email", token)
         return EmailMessage(
             to=to,
             subject="Confirm your email address",
@@ -27,7 +27,7 @@ class EmailTemplates:
         )
 
     def reset_password(self, to: str, username: str, token: str) -> EmailMessage:
-        link = self._link("/reset-password", token)
+        link = self._link("/app/reset-password", token)
         return EmailMessage(
             to=to,
             subject="Reset your password",

@@ -1,7 +1,9 @@
 """The composition root: the one place that picks adapters from settings and wires use cases to them."""
 
+import hashlib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 from dependency_injector import containers, providers
 from sqlalchemy.engine import Engine
@@ -75,6 +77,18 @@ def _engine(settings: Settings) -> Iterator[Engine]:
 
 def _persistence_kind(settings: Settings) -> str:
     return "memory" if settings.uses_memory_database else "sqlalchemy"
+
+
+def _web_secret(settings: Settings) -> str:
+    """The server-side secret of the pages' CSRF tokens: the same in every worker and instance.
+
+    SECRET_KEY where it is set (or generated, in development); with asymmetric JWT keys and no
+    SECRET_KEY, a digest of the private key, which every instance already shares.
+    """
+    if settings.secret_key is None and settings.jwt_private_key_file:
+        private_key = Path(settings.jwt_private_key_file).read_bytes()
+        return hashlib.sha256(b"tessera web secret\0" + private_key).hexdigest()
+    return settings.hmac_secret()
 
 
 def _access_tokens(settings: Settings, clock: SystemClock) -> JwtAccessTokenService:
@@ -210,6 +224,7 @@ class Container(containers.DeclarativeContainer):
         min_strength=settings.provided.password_min_strength,
     )
     access_tokens = providers.Singleton(_access_tokens, settings, clock)
+    web_secret = providers.Singleton(_web_secret, settings)
     session_lifetimes = providers.Singleton(_session_lifetimes, settings)
     session_starter = providers.Singleton(
         SessionStarter, tokens=access_tokens, clock=clock, lifetimes=session_lifetimes

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     email_from: str = "no-reply@localhost"
     public_base_url: str = "http://localhost:8000"
+    web_ui: bool = True
     require_email_verification: bool = False
 
     login_max_failures: int = Field(5, ge=1)
@@ -103,6 +104,10 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_list(self) -> list[str]:
         return _comma_list(self.trusted_proxies)
+
+    @property
+    def public_base_is_https(self) -> bool:
+        return self.public_base_url.lower().startswith("https://")
 
     def hmac_secret(self) -> str:
         """The HS256 key: the configured one, else (development) one generated once and kept locally."""

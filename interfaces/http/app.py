@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +22,7 @@ from interfaces.http.middleware import (
 from interfaces.http.openapi import install_openapi
 from interfaces.http.password_work import PasswordWork
 from interfaces.http.routers import admin, auth, operations, posts, sessions, tasks, users
+from interfaces.web.app import MOUNT_PATH, create_web_app
 
 DOCUMENTATION_ORDER = ("operations", "auth", "users", "tasks", "posts", "admin")
 DOCS_URL = "/docs"
@@ -92,4 +94,12 @@ def create_app(container: Container | None = None) -> FastAPI:
     ):
         app.include_router(router)
     install_openapi(app)
+    if settings.web_ui:
+        app.mount(MOUNT_PATH, create_web_app(container, app.state.password_work))
+        for path in ("/", MOUNT_PATH):
+            app.add_api_route(path, _to_the_pages, include_in_schema=False)
     return app
+
+
+async def _to_the_pages() -> RedirectResponse:
+    return RedirectResponse(MOUNT_PATH + "/", status_code=307)

@@ -10,7 +10,7 @@ from infrastructure.email import ConsoleEmailSender
 
 TOKEN = "console-single-use-token"
 MESSAGE = EmailTemplates("http://localhost:8000").verify_email("alice@example.org", "alice", TOKEN)
-LINK = f"http://localhost:8000/verify-email?token={TOKEN}"
+LINK = f"http://localhost:8000/app/verify-email?token={TOKEN}"
 
 
 def test_it_prints_the_recipient_subject_and_body_with_the_link_on_a_line_of_its_own() -> None:

@@ -38,7 +38,7 @@ SENDER = "Tessera <no-reply@tessera.example>"
 TOKEN = "s3cr3t-single-use-token-value"
 TEMPLATES = EmailTemplates("https://tessera.example")
 MESSAGE = TEMPLATES.reset_password("alice@example.org", "alice", TOKEN)
-LINK = f"https://tessera.example/reset-password?token={TOKEN}"
+LINK = f"https://tessera.example/app/reset-password?token={TOKEN}"
 SMTP_USER, SMTP_PASSWORD = "mailer", "mailer-password"
 
 

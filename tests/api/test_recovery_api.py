@@ -91,14 +91,14 @@ def test_links_use_the_configured_base_url_whatever_the_host_headers(
         **{"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"},
     )
     body = emails.sent[-1].body
-    assert "http://localhost:8000/reset-password?token=" in body
+    assert "http://localhost:8000/app/reset-password?token=" in body
     assert "evil.example" not in body
 
 
 def test_verify_flow(api: Api, emails: RecordingEmailSender) -> None:
     token = api.registered_token()
     link_token = emails.last_token("alice@example.com")
-    assert "http://localhost:8000/verify-email?token=" in emails.sent[-1].body
+    assert "http://localhost:8000/app/verify-email?token=" in emails.sent[-1].body
     response = api.client.post("/auth/verify", json={"token": link_token})
     assert response.status_code == 200
     assert response.json()["email_verified"] is True

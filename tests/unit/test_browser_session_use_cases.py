@@ -144,4 +144,5 @@ def test_visits_within_a_minute_write_nothing(world: World) -> None:
     visit(world, signed_in.key)
     with world.uow() as uow:
         stored = uow.sessions.get(signed_in.session.id)
-    assert stored is not None and stored.last_used_at == signed_in.session.last_used_at
+    assert stored is not None
+    assert stored.last_used_at == signed_in.session.last_used_at

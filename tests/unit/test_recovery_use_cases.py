@@ -64,7 +64,7 @@ class TestPasswordReset:
         forgot(world, " ALICE@example.com ")
         message = world.emails.sent[-1]
         assert message.to == "alice@example.com"
-        assert f"{BASE_URL}/reset-password?token=" in message.body
+        assert f"{BASE_URL}/app/reset-password?token=" in message.body
         assert stored(world, user) == user  # asking changes nothing
         reset(world, world.emails.last_token())
         assert log_in(world, password=NEW_PASSWORD).user.id == user.id
@@ -170,7 +170,7 @@ class TestEmailVerification:
         user = register(world)
         message = world.emails.sent[-1]
         assert message.to == "alice@example.com"
-        assert f"{BASE_URL}/verify-email?token=" in message.body
+        assert f"{BASE_URL}/app/verify-email?token=" in message.body
         token = world.emails.last_token()
         assert verify(world, token).email_verified is True
         assert stored(world, user).email_verified

@@ -1,0 +1,39 @@
+"""The web pages: a FastAPI app of their own, mounted at /app beside the JSON API.
+
+A separate app, so that its errors are pages (errors.py) while the API's stay JSON, and so that
+nothing of it reaches the API's OpenAPI document. The main app's middleware (request context,
+body size limit, access log, security headers) wraps it as it wraps the API.
+"""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from infrastructure.container import Container
+from interfaces.http.password_work import PasswordWork
+from interfaces.web.cookies import CookiePolicy
+from interfaces.web.csrf import CsrfGuard
+from interfaces.web.errors import install_page_errors
+from interfaces.web.pages import Pages
+from interfaces.web.routes import auth, home
+
+STATIC = Path(__file__).parent / "static"
+MOUNT_PATH = "/app"
+
+
+def create_web_app(container: Container, password_work: PasswordWork) -> FastAPI:
+    settings = container.settings()
+    web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
+    web.state.container = container
+    web.state.password_work = password_work
+    web.state.database_in_process = settings.database_in_process
+    web.state.pages = Pages(
+        CookiePolicy(secure=settings.public_base_is_https),
+        CsrfGuard(container.web_secret(), settings.public_base_url),
+    )
+    install_page_errors(web)
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in (home.router, auth.router):
+        web.include_router(router)
+    return web

@@ -1,0 +1,98 @@
+"""Rendering a page: the template, the person's context, and the headers every page carries."""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from domain.users import User
+from interfaces.web.cookies import CookiePolicy, new_csrf_secret
+from interfaces.web.csrf import CSRF_FIELD, CsrfGuard
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+# Pages load only what Tessera serves (its stylesheet, its script for passkeys, its images); no
+# inline script or style runs; forms post only here; nobody frames a page.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+PAGE_HEADERS = {
+    "content-security-policy": PAGE_CSP,
+    # Pages are per person and hold CSRF tokens: no cache keeps them.
+    "cache-control": "no-store",
+    # Links out of Tessera say where they came from, but never the path (it may hold a token).
+    "referrer-policy": "same-origin",
+}
+
+
+# What a redirect may ask the next page to say (`?notice=registered`): fixed texts, so that no
+# text from a URL is ever shown.
+NOTICES = {
+    "registered": "Your account is ready. If Tessera asked you to confirm your email, do that first.",
+    "logged_out": "You are logged out.",
+}
+
+
+@pass_context
+def csrf_input(context: Context) -> Markup:
+    """The hidden field that every state-changing form carries: `{{ csrf() }}`."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(
+        CSRF_FIELD, context["csrf_token"]
+    )
+
+
+class Pages:
+    """What every page needs: templates, the cookie policy and the CSRF guard."""
+
+    def __init__(self, cookies: CookiePolicy, csrf: CsrfGuard) -> None:
+        self.cookies = cookies
+        self.csrf = csrf
+        # Every value is escaped unless a template says otherwise (none does); a name a template
+        # misspells is an error, not an empty string.
+        environment = Environment(
+            loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
+        )
+        self.templates = Jinja2Templates(env=environment)
+        self.templates.env.globals.update(csrf=csrf_input, NOTICES=NOTICES)
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any] | None = None,
+        *,
+        user: User | None = None,
+        status_code: int = 200,
+    ) -> Response:
+        csrf_secret = self.cookies.csrf_secret(request)
+        fresh_secret = csrf_secret is None
+        if csrf_secret is None:
+            csrf_secret = new_csrf_secret()
+        response: HTMLResponse = self.templates.TemplateResponse(
+            request,
+            template,
+            {
+                "user": user,
+                "csrf_token": self.csrf.token_for(csrf_secret),
+                "notice": request.query_params.get("notice"),
+                **(context or {}),
+            },
+            status_code=status_code,
+            headers=PAGE_HEADERS,
+        )
+        if fresh_secret:
+            self.cookies.set_csrf(response, csrf_secret)
+        return response
+
+
+def see_other(url: str) -> RedirectResponse:
+    """After a POST: the browser GETs `url` (303), so a reload never sends the form again."""
+    return RedirectResponse(url, status_code=303, headers=PAGE_HEADERS)
