@@ -42,7 +42,7 @@ async def login_page(
     target = local_path(next)
     if visit is not None:
         return see_other(target)
-    return pages.render(request, "login.html", {"next": target, "form": {}})
+    return pages.render(request, "login.html", {"next": target, "form": {}, "error": None})
 
 
 @router.post("/login")
