@@ -15,8 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
+from tests.browser.pages_support import app_server
 from tests.browser.server import Server, serving
 from tests.services import IN_CI
+
+__all__ = ["app_server"]  # a fixture: the pages' server, once per database
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Root needs --no-sandbox. The rest keep Chromium from calling home (updates, sync, field trials),

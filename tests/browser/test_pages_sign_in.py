@@ -2,7 +2,7 @@
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages_support import app_server, log_in, new_person, register_by_api  # noqa: F401
+from tests.browser.pages_support import log_in, new_person, register_by_api
 from tests.browser.server import Server
 
 
