@@ -95,7 +95,7 @@ def emailed_link(server: Server, to: str, path: str, timeout: float = 10.0) -> s
         messages = [part for part in text.split("To: ") if part.startswith(to + "\n")]
         links = [match for message in messages for match in pattern.findall(message)]
         if links:
-            return server.url + links[-1]
+            return f"{server.url}{links[-1]}"
         if time.monotonic() > deadline:
             pytest.fail(f"no email to {to} with a link to {path}:\n{server.logs()}")
         time.sleep(0.1)
