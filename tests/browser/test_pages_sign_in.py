@@ -50,3 +50,17 @@ def test_invalid_registration_shows_each_message_next_to_its_field(
     expect(page.locator("#username-error")).to_contain_text("3 to 32")
     expect(page.get_by_label("Email")).to_have_value("someone@example.com")
     expect(page.get_by_label("Password")).to_have_value("")
+
+
+def test_a_throttled_login_shows_how_long_to_wait(app_server: Server, page: Page) -> None:
+    person = register_by_api(app_server)
+    page.goto(app_server.url + "/app/login")
+    statuses = []
+    for _ in range(6):  # LOGIN_MAX_FAILURES is 5
+        page.get_by_label("Username or email").fill(person.username)
+        page.get_by_label("Password").fill("not the password at all")
+        with page.expect_response(lambda response: response.request.method == "POST") as answer:
+            page.get_by_role("button", name="Log in").click()
+        statuses.append(answer.value.status)
+    assert statuses == [401] * 5 + [429]
+    expect(page.get_by_role("alert")).to_contain_text("Too many attempts. Wait ")
