@@ -44,12 +44,21 @@ def test_invalid_registration_shows_each_message_next_to_its_field(
 ) -> None:
     page.goto(app_server.url + "/app/register")
     page.get_by_label("Username").fill("x")
-    page.get_by_label("Email").fill("someone@example.com")
+    page.get_by_label("Email").fill("someone@")
+    page.get_by_label("Full name (optional)").fill("Someone")
     page.get_by_label("Password").fill("short")
     page.get_by_role("button", name="Register").click()
     expect(page.locator("#username-error")).to_contain_text("3 to 32")
-    expect(page.get_by_label("Email")).to_have_value("someone@example.com")
+    expect(page.locator("#email-error")).to_contain_text("not valid")
+    expect(page.get_by_label("Email")).to_have_value("someone@")
+    expect(page.get_by_label("Full name (optional)")).to_have_value("Someone")
     expect(page.get_by_label("Password")).to_have_value("")
+
+    page.get_by_label("Username").fill("someone")
+    page.get_by_label("Email").fill("someone@example.com")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator("#password-error")).to_contain_text("at least")
 
 
 def test_a_throttled_login_shows_how_long_to_wait(app_server: Server, page: Page) -> None:

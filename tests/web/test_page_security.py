@@ -16,7 +16,7 @@ def session_cookies(response_headers: list[str]) -> list[str]:
 
 def api_login_works(client: TestClient, username: str = "alice") -> bool:
     response = client.post("/auth/login", json={"username": username, "password": STRONG_PASSWORD})
-    return response.status_code == 200
+    return bool(response.status_code == 200)
 
 
 # --- 58: CSRF token and Origin --------------------------------------------------------------

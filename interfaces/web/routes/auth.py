@@ -14,11 +14,18 @@ from application.errors import (
 from application.use_cases.auth.login import LoginCommand
 from application.use_cases.auth.register_user import RegisterUserCommand
 from domain.errors import DomainError
+from domain.users import normalize_email, validate_full_name, validate_username
 from interfaces.http.password_work import PasswordWork
 from interfaces.web.cookies import new_csrf_secret
 from interfaces.web.dependencies import ContainerDep, Form, OptionalVisit, PagesDep, in_worker
 from interfaces.web.errors import wait_message
-from interfaces.web.forms import field_errors, local_path, optional_text, without_secrets
+from interfaces.web.forms import (
+    each_field_error,
+    field_errors,
+    local_path,
+    optional_text,
+    without_secrets,
+)
 from interfaces.web.pages import see_other
 
 router = APIRouter()
@@ -95,16 +102,25 @@ async def register(
         password=form.get("password", ""),
         full_name=optional_text(form.get("full_name")),
     )
-    register_user = container.register_user()
-    try:
-        await password_work(request).run(lambda: register_user.execute(command))
-    except DomainError as error:
-        errors = field_errors(error)
-        if errors is None:
-            raise
-        context = {"form": without_secrets(form), "errors": errors}
-        return pages.render(request, "register.html", context, status_code=422)
-    return see_other("/app/login?notice=registered")
+    errors = each_field_error(
+        {
+            "username": lambda: validate_username(command.username),
+            "email": lambda: normalize_email(command.email),
+            "full_name": lambda: validate_full_name(command.full_name),
+        }
+    )
+    if not errors:
+        register_user = container.register_user()
+        try:
+            await password_work(request).run(lambda: register_user.execute(command))
+            return see_other("/app/login?notice=registered")
+        except DomainError as error:
+            about_fields = field_errors(error)
+            if about_fields is None:
+                raise
+            errors = about_fields
+    context = {"form": without_secrets(form), "errors": errors}
+    return pages.render(request, "register.html", context, status_code=422)
 
 
 @router.post("/logout")
