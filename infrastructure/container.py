@@ -247,8 +247,8 @@ class Container(containers.DeclarativeContainer):
         mailer=verification_mailer,
         audit=audit_trail,
     )
-    login = providers.Factory(
-        Login,
+    # An API client's login and a browser's differ only in the session they start.
+    _login_dependencies = providers.Dict(
         uow=uow,
         hasher=password_hasher,
         sessions=session_starter,
@@ -256,15 +256,8 @@ class Container(containers.DeclarativeContainer):
         audit=audit_trail,
         require_email_verification=settings.provided.require_email_verification,
     )
-    browser_login = providers.Factory(
-        BrowserLogin,
-        uow=uow,
-        hasher=password_hasher,
-        sessions=session_starter,
-        throttle=throttle,
-        audit=audit_trail,
-        require_email_verification=settings.provided.require_email_verification,
-    )
+    login = providers.Factory(Login, **_login_dependencies.kwargs)
+    browser_login = providers.Factory(BrowserLogin, **_login_dependencies.kwargs)
     authenticate_browser_session = providers.Factory(
         AuthenticateBrowserSession,
         uow=uow,
@@ -314,8 +307,7 @@ class Container(containers.DeclarativeContainer):
     update_profile = providers.Factory(
         UpdateProfile, uow=uow, clock=clock, mailer=verification_mailer
     )
-    change_password = providers.Factory(
-        ChangePassword,
+    _password_change_dependencies = providers.Dict(
         uow=uow,
         hasher=password_hasher,
         policy=password_policy,
@@ -325,16 +317,9 @@ class Container(containers.DeclarativeContainer):
         templates=email_templates,
         audit=audit_trail,
     )
+    change_password = providers.Factory(ChangePassword, **_password_change_dependencies.kwargs)
     change_password_in_browser = providers.Factory(
-        ChangePasswordInBrowser,
-        uow=uow,
-        hasher=password_hasher,
-        policy=password_policy,
-        clock=clock,
-        sessions=session_starter,
-        throttle=throttle,
-        templates=email_templates,
-        audit=audit_trail,
+        ChangePasswordInBrowser, **_password_change_dependencies.kwargs
     )
     deactivate_account = providers.Factory(
         DeactivateAccount,

@@ -96,18 +96,24 @@ auth_sessions = sa.Table(
     sa.Column("revoked_at", UtcDateTime, nullable=True),
 )
 
-refresh_tokens = sa.Table(
-    "refresh_tokens",
-    metadata,
-    # The SHA-256 hex digest of the token; the token itself is never stored.
-    sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column(
+
+def session_column() -> sa.Column[uuid.UUID]:
+    """A session's id; ending the session's life (its user deleted) deletes the rows that name it."""
+    return sa.Column(
         "session_id",
         sa.Uuid,
         sa.ForeignKey(auth_sessions.c.id, ondelete="CASCADE"),
         nullable=False,
         index=True,
-    ),
+    )
+
+
+refresh_tokens = sa.Table(
+    "refresh_tokens",
+    metadata,
+    # The SHA-256 hex digest of the token; the token itself is never stored.
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    session_column(),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("spent_at", UtcDateTime, nullable=True),
 )
@@ -117,13 +123,7 @@ browser_keys = sa.Table(
     metadata,
     # The SHA-256 hex digest of a browser session's cookie; the cookie itself is never stored.
     sa.Column("key_hash", sa.String(64), primary_key=True),
-    sa.Column(
-        "session_id",
-        sa.Uuid,
-        sa.ForeignKey(auth_sessions.c.id, ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    session_column(),
 )
 
 tasks = sa.Table(
