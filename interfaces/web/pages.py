@@ -38,6 +38,11 @@ PAGE_HEADERS = {
 NOTICES = {
     "registered": "Your account is ready. If Tessera asked you to confirm your email, do that first.",
     "logged_out": "You are logged out.",
+    "post_draft_saved": "Draft saved. Only you can see it until you publish it.",
+    "post_published": "Post published: anyone can read it now.",
+    "post_unpublished": "Post moved back to your drafts: only you can see it now.",
+    "post_updated": "Your changes are saved.",
+    "post_deleted": "Post deleted.",
 }
 
 
