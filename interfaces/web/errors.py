@@ -3,6 +3,7 @@
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -92,6 +93,11 @@ def install_page_errors(app: FastAPI) -> None:
         status = status_of(error)
         explanation = error.detail if status in (400, 403, 409) else None
         return await error_page(request, status, explanation)
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, error: RequestValidationError) -> Response:
+        # A query or path the pages never make (a hand-edited URL): a page, not the API's JSON 422.
+        return await error_page(request, 400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

@@ -16,6 +16,13 @@ def test_an_unknown_page_is_the_404_page(client: TestClient) -> None:
     assert "<h1>Page not found</h1>" in response.text
 
 
+def test_a_malformed_query_is_the_400_page_not_json(client: TestClient) -> None:
+    response = client.get("/app/?q=" + "x" * 201)
+    assert response.status_code == 400
+    assert "text/html" in response.headers["content-type"]
+    assert "<h1>That request could not be understood</h1>" in response.text
+
+
 def test_a_throttled_login_is_a_429_page_that_says_how_long_to_wait(tmp_path: Path) -> None:
     with browser(tmp_path, login_max_failures=2) as client:
         register(client)
