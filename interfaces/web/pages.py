@@ -38,6 +38,11 @@ PAGE_HEADERS = {
 NOTICES = {
     "registered": "Your account is ready. If Tessera asked you to confirm your email, do that first.",
     "logged_out": "You are logged out.",
+    "task_created": "Task created.",
+    "task_saved": "Task saved.",
+    "task_completed": "Task marked complete.",
+    "task_reopened": "Task marked not complete.",
+    "task_deleted": "Task deleted.",
 }
 
 
