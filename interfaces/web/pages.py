@@ -43,6 +43,11 @@ NOTICES = {
     "post_unpublished": "Post moved back to your drafts: only you can see it now.",
     "post_updated": "Your changes are saved.",
     "post_deleted": "Post deleted.",
+    "task_created": "Task created.",
+    "task_saved": "Task saved.",
+    "task_completed": "Task marked complete.",
+    "task_reopened": "Task marked not complete.",
+    "task_deleted": "Task deleted.",
 }
 
 
