@@ -300,3 +300,25 @@ def test_a_link_without_a_usable_token_says_so(client: TestClient, path: str, qu
     assert opened.headers["referrer-policy"] == "no-referrer"
     assert "This link is incomplete" in opened.text
     assert 'name="token"' not in opened.text
+
+
+@pytest.mark.parametrize(
+    ("fetch_site", "with_token", "status"),
+    [
+        ("same-origin", True, 303),  # Chromium posting a no-referrer page's form
+        (None, True, 303),  # a browser that sends no Sec-Fetch-Site: the token decides
+        ("same-site", True, 403),  # a sibling subdomain
+        ("cross-site", True, 403),
+        ("same-origin", False, 403),
+    ],
+)
+def test_a_null_origin_passes_only_from_this_site_and_with_the_token(
+    client: TestClient, fetch_site: str | None, with_token: bool, status: int
+) -> None:
+    # The pages of the emailed links send `Referrer-Policy: no-referrer`, under which a browser
+    # posts their forms with `Origin: null`.
+    token = csrf_of(client)
+    headers = {"origin": "null", **({"sec-fetch-site": fetch_site} if fetch_site else {})}
+    data = {"email": "someone@example.com", **({"csrf_token": token} if with_token else {})}
+    answer = client.post("/app/forgot-password", data=data, headers=headers)
+    assert answer.status_code == status
