@@ -62,7 +62,7 @@ def register_by_api(server: Server, person: Person | None = None) -> Person:
 
 def api_login(server: Server, person: Person) -> dict[str, str]:
     """A token pair from the JSON API, as another device of the same person."""
-    body = {"login": person.username, "password": person.password}
+    body = {"username": person.username, "password": person.password}
     response = httpx.post(server.url + "/auth/login", json=body, timeout=10)
     assert response.status_code == 200, response.text
     tokens: dict[str, str] = response.json()
