@@ -16,7 +16,7 @@ from interfaces.web.cookies import CookiePolicy
 from interfaces.web.csrf import CsrfGuard
 from interfaces.web.errors import install_page_errors
 from interfaces.web.pages import Pages
-from interfaces.web.routes import auth, home, posts, tasks
+from interfaces.web.routes import account, auth, home, posts, recovery, tasks
 
 STATIC = Path(__file__).parent / "static"
 MOUNT_PATH = "/app"
@@ -34,6 +34,13 @@ def create_web_app(container: Container, password_work: PasswordWork) -> FastAPI
     )
     install_page_errors(web)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (home.router, auth.router, posts.router, tasks.router):
+    for router in (
+        home.router,
+        auth.router,
+        posts.router,
+        tasks.router,
+        account.router,
+        recovery.router,
+    ):
         web.include_router(router)
     return web

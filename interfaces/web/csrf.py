@@ -44,6 +44,14 @@ class CsrfGuard:
         origin = request.headers.get("origin")
         if origin is None:
             return  # not a browser's cross-site POST: the token alone decides
+        if origin == "null":
+            # A page sent with `Referrer-Policy: no-referrer` (those of the emailed links) posts
+            # its own forms with `Origin: null`. The browser still names the request's site:
+            # only same-origin passes (or no word at all, as from a browser that never says);
+            # the token decides the rest.
+            if request.headers.get("sec-fetch-site") not in (None, "same-origin"):
+                raise CsrfRefused()
+            return
         own_origin = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
         if origin.lower() not in {own_origin, self._public_origin}:
             raise CsrfRefused()

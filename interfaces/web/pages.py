@@ -48,6 +48,17 @@ NOTICES = {
     "task_completed": "Task marked complete.",
     "task_reopened": "Task marked not complete.",
     "task_deleted": "Task deleted.",
+    "profile_saved": "Your profile is saved.",
+    "email_changed": "Your profile is saved. Open the link we emailed to the new address to confirm it.",
+    "verification_sent": "If your address is not confirmed yet, a new link is on its way.",
+    "email_verified": "Your email address is confirmed.",
+    "password_changed": "Your password is changed. Every other session is logged out.",
+    "session_revoked": "That session is logged out.",
+    "logged_out_everywhere": "You are logged out everywhere, in this browser too.",
+    "account_deactivated": "Your account is deactivated and you are logged out.",
+    "account_deleted": "Your account and everything in it are deleted.",
+    "reset_link_sent": "If this address belongs to an account, a reset link is on its way.",
+    "password_reset": "Your password is set, and every session logged out. Log in with it.",
 }
 
 

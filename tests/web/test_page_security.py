@@ -57,7 +57,8 @@ def test_a_token_without_its_cookie_is_refused(client: TestClient) -> None:
     "headers",
     [
         {"Origin": "https://evil.example"},
-        {"Origin": "null"},
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null", "Sec-Fetch-Site": "same-site"},
         {"Origin": "http://testserver.evil.example"},
         {"Sec-Fetch-Site": "cross-site"},
     ],
