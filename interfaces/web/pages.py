@@ -59,6 +59,10 @@ NOTICES = {
     "account_deleted": "Your account and everything in it are deleted.",
     "reset_link_sent": "If this address belongs to an account, a reset link is on its way.",
     "password_reset": "Your password is set, and every session logged out. Log in with it.",
+    "user_activated": "The account is active again. Its earlier sessions stay ended.",
+    "user_deactivated": "The account is deactivated: its sessions and tokens no longer work.",
+    "user_role_changed": "The role is changed. That user's sessions ended: they log in again.",
+    "user_deleted": "The account is deleted, with everything it owned.",
 }
 
 
