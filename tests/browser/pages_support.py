@@ -6,6 +6,8 @@ A test that asks for `app_server` runs once on SQLite and once on PostgreSQL (th
 """
 
 import re
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -99,3 +101,23 @@ def emailed_link(server: Server, to: str, path: str, timeout: float = 10.0) -> s
         if time.monotonic() > deadline:
             pytest.fail(f"no email to {to} with a link to {path}:\n{server.logs()}")
         time.sleep(0.1)
+
+
+def admin_by_cli(server: Server, prefix: str = "a") -> Person:
+    """A new admin, made as the contract makes one: `tessera users create-admin`, run beside the
+    server (its folder and environment, so its database)."""
+    person = new_person(prefix)
+    command = [sys.executable, "-m", "interfaces.cli.main", "users", "create-admin"]
+    command += ["--username", person.username, "--email", person.email, "--password-stdin"]
+    result = subprocess.run(
+        command,
+        input=person.password + "\n",
+        capture_output=True,
+        text=True,
+        cwd=server.workdir,
+        env=server.env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return person

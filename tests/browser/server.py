@@ -26,6 +26,9 @@ PASSWORD = "correct horse battery staple"
 class Server:
     url: str
     log: Path
+    workdir: Path
+    env: dict[str, str]
+    """What it runs with: a `tessera` command run from `workdir` with `env` shares its database."""
 
     def logs(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
@@ -41,11 +44,11 @@ def free_port() -> int:
 def serving(workdir: Path, settings: dict[str, str] | None = None) -> Iterator[Server]:
     """`tessera serve` on a free 127.0.0.1 port, from `workdir` (its SQLite file and secret)."""
     port = free_port()
-    server = Server(f"http://127.0.0.1:{port}", workdir / "server.log")
     env = {key: value for key, value in os.environ.items() if key not in SERVER_VARIABLES}
     # Cheap password hashing: the browser tests are about pages, not Argon2's cost.
     env.update({"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024", "ARGON2_PARALLELISM": "1"})
     env.update(settings or {})
+    server = Server(f"http://127.0.0.1:{port}", workdir / "server.log", workdir, env)
     command = [sys.executable, "-m", "interfaces.cli.main", "serve", "--port", str(port)]
     with server.log.open("wb") as output:
         process = subprocess.Popen(
