@@ -7,6 +7,7 @@ from application.ports.unit_of_work import UnitOfWork
 from application.services.authorization import Actor, AdminGate, actor_id
 from application.services.second_factor import SecondFactors
 from application.services.user_reference import find_user
+from domain.users import User
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,7 +33,7 @@ class ResetMfa:
     audit: AuditTrail
     gate: AdminGate
 
-    def execute(self, command: ResetMfaCommand) -> None:
+    def execute(self, command: ResetMfaCommand) -> User:
         self.gate.authorize(command.actor)
         with self.uow as uow:
             user = find_user(uow, command.user, for_update=True)
@@ -48,3 +49,4 @@ class ResetMfa:
             if was_enabled:
                 uow.emit(self.templates.mfa_reset(user.email, user.username))
             uow.commit()
+        return user
