@@ -28,6 +28,7 @@ from infrastructure.persistence.sqlalchemy import create_database_engine, metada
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
 from tests.api.conftest import STRONG_PASSWORD, Api, bearer
+from tests.api.test_races import outcomes, race
 from tests.unit.fakes import RecordingEmailSender
 
 STEP = timedelta(seconds=30)
@@ -601,3 +602,59 @@ def test_admins_without_a_second_factor_are_sent_to_set_one_up(strict_api: MfaAp
     root = mfa.enroll("root", registered=True)
 
     assert mfa.client.get(users, headers=bearer(root.token)).status_code == 200
+
+
+# --- MFA 66 under concurrency -------------------------------------------------------------------
+
+
+@pytest.fixture
+def roomy_api(
+    settings: Settings, emails: RecordingEmailSender, clock: ShiftedClock
+) -> Iterator[MfaApi]:
+    """The app with a throttle that lets the racers through (it has tests of its own above)."""
+    roomy = settings.model_copy(update={"login_max_failures": 1000})
+    container = build_container(roomy)
+    container.email_sender.override(providers.Object(emails))
+    container.clock.override(providers.Object(clock))
+    with TestClient(create_app(container)) as client:
+        yield MfaApi(Api(client), clock)
+
+
+RACERS = 6
+
+
+def test_a_code_raced_by_several_logins_is_accepted_once(roomy_api: MfaApi) -> None:
+    mfa = roomy_api
+    enrolled = mfa.enroll()
+    code = enrolled.app.next_code()
+    tokens = [mfa.mfa_token() for _ in range(RACERS)]
+
+    answers = race(RACERS, lambda i: mfa.verify(tokens[i], code))
+
+    assert outcomes(answers) == {(200, None): 1, (401, "invalid_mfa_code"): RACERS - 1}
+
+
+def test_one_mfa_token_raced_starts_one_session(roomy_api: MfaApi) -> None:
+    mfa = roomy_api
+    enrolled = mfa.enroll()
+    token = mfa.mfa_token()
+    codes = [enrolled.recovery_codes[i] for i in range(RACERS)]
+
+    answers = race(RACERS, lambda i: mfa.verify(token, codes[i]))
+
+    counted = outcomes(answers)
+    assert counted[(200, None)] == 1
+    assert counted[(401, "invalid_mfa_token")] == RACERS - 1
+    # The losers' recovery codes were not spent: their transactions rolled back.
+    still_working = [code for code in codes if mfa.verify(mfa.mfa_token(), code).status_code == 200]
+    assert len(still_working) == RACERS - 1
+
+
+def test_a_recovery_code_raced_is_spent_once(roomy_api: MfaApi) -> None:
+    mfa = roomy_api
+    enrolled = mfa.enroll()
+    tokens = [mfa.mfa_token() for _ in range(RACERS)]
+
+    answers = race(RACERS, lambda i: mfa.verify(tokens[i], enrolled.recovery_codes[0]))
+
+    assert outcomes(answers) == {(200, None): 1, (401, "invalid_mfa_code"): RACERS - 1}
