@@ -63,7 +63,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     # CORS and access log middleware added after them.
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(RejectBadUrlMiddleware)
-    app.add_middleware(RequestContextMiddleware, trusted_proxies=trusted_proxies)
     app.add_middleware(
         SecurityHeadersMiddleware,
         swagger_paths=[DOCS_URL],
@@ -79,8 +78,12 @@ def create_app(container: Container | None = None) -> FastAPI:
             allow_origins=settings.cors_origin_list,
             allow_credentials=False,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
         )
+    # Added last, so outermost: every response (a CORS preflight included) carries X-Request-ID,
+    # and every log line of the request (the access log's included) can name it.
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=trusted_proxies)
     # Routing tries routes in order, so the busiest come first (about a microsecond per route
     # passed); `openapi_tags` above keeps the documentation in reading order.
     for router in (

@@ -245,18 +245,50 @@ class RejectBadUrlMiddleware:
         await self.app(scope, receive, send)
 
 
+REQUEST_ID_HEADER = b"x-request-id"
+MAX_REQUEST_ID_LENGTH = 64
+# What a caller's X-Request-ID may hold to be kept: it is copied into every log line and audit
+# event of the request, so nothing that could break a line, a JSON string or a shell.
+_SAFE_REQUEST_ID = re.compile(rf"[A-Za-z0-9._-]{{1,{MAX_REQUEST_ID_LENGTH}}}")
+
+
+def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The caller's X-Request-ID when it is short and safe, else a new random one."""
+    for name, value in headers:
+        if name == REQUEST_ID_HEADER:  # ASGI servers give header names in lower case
+            given = value.decode("latin-1")
+            if _SAFE_REQUEST_ID.fullmatch(given):
+                return given
+            break
+    return os.urandom(16).hex()
+
+
 class RequestContextMiddleware:
-    """Tells the use cases who is calling (client IP and user agent) for the audit trail."""
+    """Tells the use cases who is calling (client IP and user agent) for the audit trail, and
+    which request this is: `X-Request-ID`, named by every log line and audit event of the request
+    and sent back on its response."""
 
     def __init__(self, app: ASGIApp, trusted_proxies: frozenset[str]) -> None:
         self.app = app
         self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            client = client_info(Request(scope), self.trusted_proxies)
-            set_current_request(RequestContext(ip=client.ip, user_agent=client.user_agent))
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = client_info(Request(scope), self.trusted_proxies)
+        request_id = request_id_of(scope["headers"])
+        set_current_request(
+            RequestContext(ip=client.ip, user_agent=client.user_agent, request_id=request_id)
+        )
+        header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
+
+        async def send_with_request_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _with_headers(message, [header])
+            await send(message)
+
+        await self.app(scope, receive, send_with_request_id)
 
 
 class AccessLogMiddleware:
