@@ -62,7 +62,7 @@ from infrastructure.persistence.readiness import MemoryReadiness, SqlAlchemyRead
 from infrastructure.persistence.sqlalchemy.engine import create_database_engine
 from infrastructure.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from infrastructure.security.argon2_hasher import Argon2PasswordHasher
-from infrastructure.security.jwt_keys import load_signing_keys
+from infrastructure.security.jwt_keys import load_previous_public_keys, load_signing_keys
 from infrastructure.security.jwt_tokens import JwtAccessTokenService
 from infrastructure.security.password_policy import ZxcvbnPasswordPolicy
 from infrastructure.settings import Settings
@@ -98,10 +98,16 @@ def _access_tokens(settings: Settings, clock: SystemClock) -> JwtAccessTokenServ
         settings.jwt_private_key_file,
         settings.jwt_public_key_file,
     )
+    previous_keys = (
+        settings.previous_hmac_secrets
+        if settings.algorithm == "HS256"
+        else load_previous_public_keys(settings.algorithm, settings.previous_public_key_files)
+    )
     return JwtAccessTokenService(
         algorithm=settings.algorithm,
         signing_key=signing_key,
         verification_key=verification_key,
+        previous_verification_keys=previous_keys,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         lifetime=timedelta(minutes=settings.access_token_expire_minutes),

@@ -20,9 +20,13 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     secret_key: SecretStr | None = None
+    secret_key_previous: SecretStr | None = None
+    """Earlier HS256 keys, comma-separated: tokens they signed are still accepted."""
     algorithm: Literal["HS256", "RS256", "EdDSA"] = "HS256"
     jwt_private_key_file: str | None = None
     jwt_public_key_file: str | None = None
+    jwt_previous_public_key_files: str = ""
+    """Earlier RS256/EdDSA public keys (PEM files), comma-separated: still accepted, and published."""
     jwt_issuer: str = "tessera"
     jwt_audience: str = "tessera-api"
     access_token_expire_minutes: int = Field(15, ge=1)
@@ -66,13 +70,39 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _secret_key_is_strong(self) -> Self:
         if self.algorithm != "HS256":
+            if self.previous_hmac_secrets:
+                raise ValueError(
+                    f"SECRET_KEY_PREVIOUS is for HS256; with {self.algorithm}, list the earlier "
+                    "public keys in JWT_PREVIOUS_PUBLIC_KEY_FILES"
+                )
             return self
+        if self.previous_public_key_files:
+            raise ValueError(
+                "JWT_PREVIOUS_PUBLIC_KEY_FILES is for RS256 and EdDSA; with HS256, list the "
+                "earlier secrets in SECRET_KEY_PREVIOUS"
+            )
         if self.secret_key is not None:
             # Judged here, at start-up, rather than when the first token is signed (a 500).
             check_hmac_secret(self.secret_key.get_secret_value().encode())
         elif self.environment == "production":
             raise ValueError("SECRET_KEY is required in production")
+        for number, previous in enumerate(self.previous_hmac_secrets, start=1):
+            try:
+                check_hmac_secret(previous.encode())
+            except ValueError as error:
+                # Which entry, never the key itself.
+                raise ValueError(f"SECRET_KEY_PREVIOUS, entry {number}: {error}") from None
         return self
+
+    @property
+    def previous_hmac_secrets(self) -> list[str]:
+        if self.secret_key_previous is None:
+            return []
+        return _comma_list(self.secret_key_previous.get_secret_value())
+
+    @property
+    def previous_public_key_files(self) -> list[str]:
+        return _comma_list(self.jwt_previous_public_key_files)
 
     @property
     def migrate_on_start(self) -> bool:

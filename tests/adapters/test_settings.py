@@ -101,3 +101,39 @@ def test_database_timeouts_have_defaults_of_a_few_seconds_and_are_read_from_the_
 def test_a_database_timeout_that_is_not_positive_is_refused(name: str, value: float) -> None:
     with pytest.raises(ValidationError, match=name):
         make(**{name: value})
+
+
+STRONG = "k" * 16 + "0123456789abcdefXYZ"
+OTHER = "p" * 16 + "9876543210fedcbaQRS"
+
+
+def test_previous_secret_keys_are_a_comma_separated_list() -> None:
+    settings = make(secret_key=STRONG, secret_key_previous=f"{OTHER} , {STRONG},")
+    assert settings.previous_hmac_secrets == [OTHER, STRONG]
+    assert make(secret_key=STRONG).previous_hmac_secrets == []
+
+
+@pytest.mark.parametrize(
+    ("previous", "words"),
+    [
+        ("short", "entry 1: The JWT secret key must be at least 32 bytes"),
+        (f"{OTHER},changeme-changeme-changeme-changeme", "entry 2: The JWT secret key is a"),
+    ],
+)
+def test_a_weak_previous_secret_key_is_refused_at_start_without_showing_it(
+    previous: str, words: str
+) -> None:
+    with pytest.raises(ValidationError, match=f"SECRET_KEY_PREVIOUS, {words}") as refused:
+        make(secret_key=STRONG, secret_key_previous=previous)
+    message = refused.value.errors()[0]["msg"]  # what `tessera` prints
+    assert "changeme" not in message
+    assert OTHER not in message
+
+
+def test_previous_keys_of_the_other_kind_are_a_configuration_mistake() -> None:
+    with pytest.raises(ValidationError, match="JWT_PREVIOUS_PUBLIC_KEY_FILES is for RS256"):
+        make(secret_key=STRONG, jwt_previous_public_key_files="old.pem")
+    with pytest.raises(ValidationError, match="SECRET_KEY_PREVIOUS is for HS256"):
+        make(algorithm="RS256", secret_key_previous=OTHER)
+    rs = make(algorithm="RS256", jwt_previous_public_key_files="a.pem, b.pem")
+    assert rs.previous_public_key_files == ["a.pem", "b.pem"]
