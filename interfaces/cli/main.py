@@ -192,7 +192,8 @@ def run(argv: list[str] | None = None) -> int:
     except ValidationError as error:  # the settings read from the environment are not valid
         problem = error.errors()[0]
         field = ".".join(str(part) for part in problem["loc"]).upper()
-        return _fail(f"configuration: {field + ': ' if field else ''}{problem['msg']}", 2)
+        message = problem["msg"].removeprefix("Value error, ")
+        return _fail(f"configuration: {field + ': ' if field else ''}{message}", 2)
     except Exception as error:  # a broken database or configuration: say so, briefly
         return _fail(f"{type(error).__name__}: {_first_line(error)}", 1)
     return 0
