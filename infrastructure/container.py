@@ -54,6 +54,7 @@ from infrastructure.clock import SystemClock
 from infrastructure.email.console import ConsoleEmailSender
 from infrastructure.email.smtp import SmtpEmailSender
 from infrastructure.logging import LoggingSecurityLog
+from infrastructure.metrics import ServiceMetrics, counted, metrics_from
 from infrastructure.persistence.memory.database import MemoryDatabase
 from infrastructure.persistence.memory.unit_of_work import MemoryUnitOfWork
 from infrastructure.persistence.migrator import AlembicMigrator
@@ -69,8 +70,9 @@ from infrastructure.settings import Settings
 from infrastructure.throttle import memory_rate_limiter, redis_rate_limiter
 
 
-def _engine(settings: Settings) -> Iterator[Engine]:
+def _engine(settings: Settings, metrics: ServiceMetrics) -> Iterator[Engine]:
     engine = create_database_engine(settings.database_url, settings.database_timeouts)
+    metrics.watch_pool(engine)
     yield engine
     engine.dispose()
 
@@ -134,11 +136,13 @@ def _rate_limiter(settings: Settings) -> RateLimiter:
 
 
 def _email_sender(
-    settings: Settings, audit: Callable[[], AuditTrail]
+    settings: Settings, audit: Callable[[], AuditTrail], metrics: ServiceMetrics
 ) -> Iterator[ConsoleEmailSender | SmtpEmailSender]:
     """A resource, so that shutting the container down delivers what is still queued."""
+    # Failures are counted from their audit event (email_delivery_failed), successes here.
+    on_sent = metrics.email_sent if metrics.enabled else None
     if settings.email_backend == "console":
-        yield ConsoleEmailSender()
+        yield ConsoleEmailSender(on_sent=on_sent)
         return
 
     def report_failure(message: EmailMessage, error: Exception) -> None:
@@ -158,6 +162,7 @@ def _email_sender(
         starttls=settings.smtp_starttls,
         sender=settings.email_from,
         on_failure=report_failure,
+        on_sent=on_sent,
     )
     yield sender
     sender.close(timeout=10)
@@ -178,17 +183,23 @@ class Container(containers.DeclarativeContainer):
     persistence = providers.Callable(_persistence_kind, settings)
 
     clock = providers.Singleton(SystemClock)
+    # Metrics first: adapters below count into them (a resource: a worker that stops says so).
+    metrics = providers.Resource(metrics_from, settings.provided.metrics_enabled)
     security_log = providers.Singleton(LoggingSecurityLog)
+    # What the audit trail and the after-commit step write to: the log, counting its events.
+    counted_security_log = providers.Singleton(counted, log=security_log, metrics=metrics)
     email_templates = providers.Singleton(
         EmailTemplates, public_base_url=settings.provided.public_base_url
     )
     # The audit trail reaches the sender lazily (it is defined below): an undeliverable email is
     # audited through a unit of work whose commits hand their emails to this very sender.
     __self__ = providers.Self()
-    email_sender = providers.Resource(_email_sender, settings, __self__.provided.audit_trail)
-    after_commit = providers.Singleton(LogAndSend, log=security_log, sender=email_sender)
+    email_sender = providers.Resource(
+        _email_sender, settings, __self__.provided.audit_trail, metrics
+    )
+    after_commit = providers.Singleton(LogAndSend, log=counted_security_log, sender=email_sender)
 
-    engine = providers.Resource(_engine, settings)
+    engine = providers.Resource(_engine, settings, metrics)
     database_outage_log = providers.Singleton(DatabaseOutageLog)
     memory_database = providers.Singleton(MemoryDatabase)
     uow = providers.Selector(
@@ -204,7 +215,7 @@ class Container(containers.DeclarativeContainer):
         ),
     )
     audit_trail = providers.Singleton(
-        AuditTrail, new_uow=uow.provider, log=security_log, clock=clock
+        AuditTrail, new_uow=uow.provider, log=counted_security_log, clock=clock
     )
     migrator = providers.Factory(AlembicMigrator, database_url=settings.provided.database_url)
     readiness = providers.Selector(
@@ -237,7 +248,10 @@ class Container(containers.DeclarativeContainer):
     )
     rate_limiter = providers.Singleton(_rate_limiter, settings)
     throttle = providers.Singleton(
-        Throttle, limiter=rate_limiter, policy=providers.Callable(throttle_policy, settings)
+        Throttle,
+        limiter=rate_limiter,
+        policy=providers.Callable(throttle_policy, settings),
+        metrics=metrics,
     )
     verification_mailer = providers.Singleton(
         VerificationMailer, templates=email_templates, clock=clock

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     trusted_proxies: str = ""
 
+    metrics_enabled: bool = False
+    metrics_token: SecretStr | None = None
+    """When set, /metrics wants `Authorization: Bearer <this token>`."""
+
     # Argon2id cost; the defaults are RFC 9106's low-memory profile (argon2-cffi's own defaults).
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_cost: int = Field(65536, ge=8)

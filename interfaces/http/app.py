@@ -69,7 +69,11 @@ def create_app(container: Container | None = None) -> FastAPI:
         redoc_paths=[REDOC_URL],
         oauth2_redirect_paths=[app.swagger_ui_oauth2_redirect_url],
     )
-    app.add_middleware(AccessLogMiddleware)
+    service_metrics = container.metrics()
+    app.add_middleware(
+        AccessLogMiddleware,
+        observe=service_metrics.observe_request if service_metrics.enabled else None,
+    )
     if settings.environment == "test":
         app.add_middleware(WorkerHeaderMiddleware)
     if settings.cors_origin_list:
@@ -96,6 +100,11 @@ def create_app(container: Container | None = None) -> FastAPI:
         operations.router,
     ):
         app.include_router(router)
+    if service_metrics.enabled:
+        # Off by default: no route at all (a 404), and none in the OpenAPI document either way.
+        app.add_api_route(
+            operations.METRICS_PATH, operations.metrics, methods=["GET"], include_in_schema=False
+        )
     install_openapi(app)
     if settings.web_ui:
         app.mount(MOUNT_PATH, create_web_app(container, app.state.password_work))
