@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 REFUSALS = (PermissionDenied, AccountInactive, EmailNotVerified)
 """What a caller is refused for who they are (403), as opposed to what they sent."""
 NOT_STORED = "audit event %s (%s) not stored, only logged: %s"
+REQUEST_ID_DETAIL = "request_id"
+"""The key in an event's `details` naming the request (its X-Request-ID) that caused it."""
 
 
 class AuditTrail:
@@ -100,6 +102,11 @@ class AuditTrail:
         details: dict[str, Any] | None,
     ) -> AuditEvent:
         request = current_request()
+        details = dict(details or {})
+        if request.request_id is not None:
+            # In details, not a column of its own: the contract fixes the audit event's fields,
+            # and `details` is the part of it that is free, so the admin API shows it as is.
+            details[REQUEST_ID_DETAIL] = request.request_id
         return AuditEvent(
             event_type=event_type,
             occurred_at=self._clock.now(),
@@ -107,5 +114,5 @@ class AuditTrail:
             actor_id=actor_id if actor_id is not None else user_id,
             ip=request.ip,
             user_agent=request.user_agent,
-            details=details or {},
+            details=details,
         )

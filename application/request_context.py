@@ -1,7 +1,8 @@
-"""Who is calling, for the audit trail: set once per request by the inbound interface.
+"""Who is calling, and which request this is: set once per request by the inbound interface.
 
 A context variable rather than a parameter of every command: it is known only at the edge, is needed
-only where events are recorded, and follows the request into the threadpool by itself.
+only where events are recorded (and by the log lines, through a logging filter), and follows the
+request into the threadpool by itself.
 """
 
 from contextvars import ContextVar
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 class RequestContext:
     ip: str | None = None
     user_agent: str | None = None
+    request_id: str | None = None
+    """The request's X-Request-ID: the caller's when short and safe, else one made for it."""
 
 
 _NO_REQUEST = RequestContext()

@@ -62,6 +62,7 @@ from infrastructure.clock import SystemClock
 from infrastructure.email.console import ConsoleEmailSender
 from infrastructure.email.smtp import SmtpEmailSender
 from infrastructure.logging import LoggingSecurityLog
+from infrastructure.metrics import ServiceMetrics, counted, metrics_from
 from infrastructure.persistence.memory.database import MemoryDatabase
 from infrastructure.persistence.memory.unit_of_work import MemoryUnitOfWork
 from infrastructure.persistence.migrator import AlembicMigrator
@@ -70,7 +71,7 @@ from infrastructure.persistence.readiness import MemoryReadiness, SqlAlchemyRead
 from infrastructure.persistence.sqlalchemy.engine import create_database_engine
 from infrastructure.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from infrastructure.security.argon2_hasher import Argon2PasswordHasher
-from infrastructure.security.jwt_keys import load_signing_keys
+from infrastructure.security.jwt_keys import load_previous_public_keys, load_signing_keys
 from infrastructure.security.jwt_tokens import JwtAccessTokenService
 from infrastructure.security.password_policy import ZxcvbnPasswordPolicy
 from infrastructure.security.secret_box import AesGcmSecretBox
@@ -82,8 +83,9 @@ TOTP_ISSUER = "Tessera"
 """The name authenticator apps show next to the account."""
 
 
-def _engine(settings: Settings) -> Iterator[Engine]:
+def _engine(settings: Settings, metrics: ServiceMetrics) -> Iterator[Engine]:
     engine = create_database_engine(settings.database_url, settings.database_timeouts)
+    metrics.watch_pool(engine)
     yield engine
     engine.dispose()
 
@@ -120,10 +122,16 @@ def _access_tokens(settings: Settings, clock: SystemClock) -> JwtAccessTokenServ
         settings.jwt_private_key_file,
         settings.jwt_public_key_file,
     )
+    previous_keys = (
+        settings.previous_hmac_secrets
+        if settings.algorithm == "HS256"
+        else load_previous_public_keys(settings.algorithm, settings.previous_public_key_files)
+    )
     return JwtAccessTokenService(
         algorithm=settings.algorithm,
         signing_key=signing_key,
         verification_key=verification_key,
+        previous_verification_keys=previous_keys,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         lifetime=timedelta(minutes=settings.access_token_expire_minutes),
@@ -150,11 +158,13 @@ def _rate_limiter(settings: Settings) -> RateLimiter:
 
 
 def _email_sender(
-    settings: Settings, audit: Callable[[], AuditTrail]
+    settings: Settings, audit: Callable[[], AuditTrail], metrics: ServiceMetrics
 ) -> Iterator[ConsoleEmailSender | SmtpEmailSender]:
     """A resource, so that shutting the container down delivers what is still queued."""
+    # Failures are counted from their audit event (email_delivery_failed), successes here.
+    on_sent = metrics.email_sent if metrics.enabled else None
     if settings.email_backend == "console":
-        yield ConsoleEmailSender()
+        yield ConsoleEmailSender(on_sent=on_sent)
         return
 
     def report_failure(message: EmailMessage, error: Exception) -> None:
@@ -174,6 +184,7 @@ def _email_sender(
         starttls=settings.smtp_starttls,
         sender=settings.email_from,
         on_failure=report_failure,
+        on_sent=on_sent,
     )
     yield sender
     sender.close(timeout=10)
@@ -194,17 +205,23 @@ class Container(containers.DeclarativeContainer):
     persistence = providers.Callable(_persistence_kind, settings)
 
     clock = providers.Singleton(SystemClock)
+    # Metrics first: adapters below count into them (a resource: a worker that stops says so).
+    metrics = providers.Resource(metrics_from, settings.provided.metrics_enabled)
     security_log = providers.Singleton(LoggingSecurityLog)
+    # What the audit trail and the after-commit step write to: the log, counting its events.
+    counted_security_log = providers.Singleton(counted, log=security_log, metrics=metrics)
     email_templates = providers.Singleton(
         EmailTemplates, public_base_url=settings.provided.public_base_url
     )
     # The audit trail reaches the sender lazily (it is defined below): an undeliverable email is
     # audited through a unit of work whose commits hand their emails to this very sender.
     __self__ = providers.Self()
-    email_sender = providers.Resource(_email_sender, settings, __self__.provided.audit_trail)
-    after_commit = providers.Singleton(LogAndSend, log=security_log, sender=email_sender)
+    email_sender = providers.Resource(
+        _email_sender, settings, __self__.provided.audit_trail, metrics
+    )
+    after_commit = providers.Singleton(LogAndSend, log=counted_security_log, sender=email_sender)
 
-    engine = providers.Resource(_engine, settings)
+    engine = providers.Resource(_engine, settings, metrics)
     database_outage_log = providers.Singleton(DatabaseOutageLog)
     memory_database = providers.Singleton(MemoryDatabase)
     uow = providers.Selector(
@@ -220,7 +237,7 @@ class Container(containers.DeclarativeContainer):
         ),
     )
     audit_trail = providers.Singleton(
-        AuditTrail, new_uow=uow.provider, log=security_log, clock=clock
+        AuditTrail, new_uow=uow.provider, log=counted_security_log, clock=clock
     )
     migrator = providers.Factory(AlembicMigrator, database_url=settings.provided.database_url)
     readiness = providers.Selector(
@@ -253,7 +270,10 @@ class Container(containers.DeclarativeContainer):
     )
     rate_limiter = providers.Singleton(_rate_limiter, settings)
     throttle = providers.Singleton(
-        Throttle, limiter=rate_limiter, policy=providers.Callable(throttle_policy, settings)
+        Throttle,
+        limiter=rate_limiter,
+        policy=providers.Callable(throttle_policy, settings),
+        metrics=metrics,
     )
     verification_mailer = providers.Singleton(
         VerificationMailer, templates=email_templates, clock=clock

@@ -7,8 +7,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from application.ports.audit import AuditEvent
+from application.request_context import current_request
 
 AUDIT_LOGGER = "tessera.audit"
+
+
+class RequestIdFilter(logging.Filter):
+    """Names the request a record belongs to: `record.request_id`, its X-Request-ID (None outside
+    a request). Read from the request context, which follows the request into worker threads."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request().request_id
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -21,6 +31,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        request_id = getattr(record, "request_id", None)
+        if request_id is not None:
+            entry["request_id"] = request_id
         audit = getattr(record, "audit", None)
         if audit is not None:
             entry["audit"] = audit
@@ -36,6 +49,9 @@ class SingleLineFormatter(logging.Formatter):
         text = super().format(record)
         message, _, trace = text.partition("\nTraceback")
         escaped = message.replace("\r", "\\r").replace("\n", "\\n")
+        request_id = getattr(record, "request_id", None)
+        if request_id is not None:
+            escaped += f" request_id={request_id}"
         return f"{escaped}\nTraceback{trace}" if trace else escaped
 
 
@@ -50,6 +66,7 @@ def configure_logging(*, json_lines: bool, level: int = logging.INFO) -> None:
         if json_lines
         else SingleLineFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
     )
+    handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(level)
 

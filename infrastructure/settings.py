@@ -3,9 +3,13 @@
 import secrets
 from pathlib import Path
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from redis.connection import parse_url as parse_redis_url
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from infrastructure.persistence.sqlalchemy.engine import DatabaseTimeouts
 from infrastructure.security.jwt_keys import HMAC_MIN_KEY_BYTES, check_hmac_secret
@@ -21,9 +25,13 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     secret_key: SecretStr | None = None
+    secret_key_previous: SecretStr | None = None
+    """Earlier HS256 keys, comma-separated: tokens they signed are still accepted."""
     algorithm: Literal["HS256", "RS256", "EdDSA"] = "HS256"
     jwt_private_key_file: str | None = None
     jwt_public_key_file: str | None = None
+    jwt_previous_public_key_files: str = ""
+    """Earlier RS256/EdDSA public keys (PEM files), comma-separated: still accepted, and published."""
     jwt_issuer: str = "tessera"
     jwt_audience: str = "tessera-api"
     access_token_expire_minutes: int = Field(15, ge=1)
@@ -64,10 +72,72 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     trusted_proxies: str = ""
 
+    metrics_enabled: bool = False
+    metrics_token: SecretStr | None = None
+    """When set, /metrics wants `Authorization: Bearer <this token>`."""
+
     # Argon2id cost; the defaults are RFC 9106's low-memory profile (argon2-cffi's own defaults).
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_cost: int = Field(65536, ge=8)
     argon2_parallelism: int = Field(4, ge=1)
+
+    # URLs are judged at start-up, so that a mistyped one stops `tessera serve` with one line
+    # rather than answering 500 at the first request that needs it. Messages never repeat the
+    # URL itself: it may hold a password.
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_usable(cls, url: str) -> str:
+        if url.startswith("memory://"):
+            return url
+        try:
+            parsed = make_url(url)
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "not a database URL; e.g. sqlite:///./tessera.db or "
+                "postgresql+psycopg://user:password@host:5432/tessera"
+            ) from None
+        try:
+            dialect = parsed.get_dialect()
+            dialect.import_dbapi()
+        except (NoSuchModuleError, ImportError):
+            raise ValueError(
+                f"no database driver for {parsed.drivername!r}; use sqlite or postgresql+psycopg"
+            ) from None
+        if dialect.is_async:
+            raise ValueError(f"{parsed.drivername!r} is an asyncio driver; use postgresql+psycopg")
+        return url
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_usable(cls, url: str | None) -> str | None:
+        if not url:
+            return None  # REDIS_URL= (empty) means no Redis
+        try:
+            found = parse_redis_url(url)  # type: ignore[no-untyped-call]
+        except ValueError as error:
+            raise ValueError(f"not a Redis URL: {error}") from None
+        parts = urlsplit(url)
+        if "path" not in found and not parts.hostname:
+            raise ValueError("a Redis URL names its host: redis://host:6379/0")
+        database = parts.path.strip("/")
+        if "path" not in found and database and not database.isdigit():
+            raise ValueError("the database of a Redis URL is a number: redis://host:6379/0")
+        return url
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url_is_a_site(cls, url: str) -> str:
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a port that is not one
+        except ValueError:
+            raise ValueError("the port of PUBLIC_BASE_URL is not a port number") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("must be a site's address, without user, query or fragment")
+        return url
 
     @model_validator(mode="after")
     def _mfa_encryption_key_is_strong(self) -> Self:
@@ -78,13 +148,39 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _secret_key_is_strong(self) -> Self:
         if self.algorithm != "HS256":
+            if self.previous_hmac_secrets:
+                raise ValueError(
+                    f"SECRET_KEY_PREVIOUS is for HS256; with {self.algorithm}, list the earlier "
+                    "public keys in JWT_PREVIOUS_PUBLIC_KEY_FILES"
+                )
             return self
+        if self.previous_public_key_files:
+            raise ValueError(
+                "JWT_PREVIOUS_PUBLIC_KEY_FILES is for RS256 and EdDSA; with HS256, list the "
+                "earlier secrets in SECRET_KEY_PREVIOUS"
+            )
         if self.secret_key is not None:
             # Judged here, at start-up, rather than when the first token is signed (a 500).
             check_hmac_secret(self.secret_key.get_secret_value().encode())
         elif self.environment == "production":
             raise ValueError("SECRET_KEY is required in production")
+        for number, previous in enumerate(self.previous_hmac_secrets, start=1):
+            try:
+                check_hmac_secret(previous.encode())
+            except ValueError as error:
+                # Which entry, never the key itself.
+                raise ValueError(f"SECRET_KEY_PREVIOUS, entry {number}: {error}") from None
         return self
+
+    @property
+    def previous_hmac_secrets(self) -> list[str]:
+        if self.secret_key_previous is None:
+            return []
+        return _comma_list(self.secret_key_previous.get_secret_value())
+
+    @property
+    def previous_public_key_files(self) -> list[str]:
+        return _comma_list(self.jwt_previous_public_key_files)
 
     @property
     def migrate_on_start(self) -> bool:

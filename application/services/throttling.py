@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from application.audit import AuditTrail
 from application.errors import TooManyAttempts
 from application.ports.audit import AuditEventType
+from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.throttle import RateLimit, RateLimiter
 
 
@@ -19,6 +20,17 @@ class ThrottlePolicy:
     password_resets_per_ip: RateLimit
     registrations_per_ip: RateLimit
     verification_emails_per_user: RateLimit
+
+
+THROTTLE_LIMITS = (
+    "ip",
+    "account",
+    "password_reset_ip",
+    "password_reset_email",
+    "registration_ip",
+    "verification_email",
+)
+"""The names by which a refused attempt is counted: the limit that refused it."""
 
 
 def account_key(user_id: object | None, login_name: str) -> str:
@@ -60,6 +72,8 @@ class Throttle:
 
     limiter: RateLimiter
     policy: ThrottlePolicy
+    metrics: Metrics = NO_METRICS
+    """Counts each refused attempt by the limit that refused it."""
 
     def before_attempt(self, account: str, ip: str | None) -> None:
         """Reserve one attempt for this IP and this account, or raise LoginLocked.
@@ -81,6 +95,7 @@ class Throttle:
         try:
             self.limiter.hit(limit, key)
         except TooManyAttempts as refused:
+            self.metrics.attempt_throttled(limit_name)
             try:
                 self.limiter.hit(_once_per(limit), f"locked:{key}")
                 first_in_window = True
@@ -108,15 +123,28 @@ class Throttle:
 
     def password_reset_requested(self, email: str, ip: str | None) -> None:
         if ip is not None:
-            self.limiter.hit(self.policy.password_resets_per_ip, f"reset-ip:{ip}")
-        self.limiter.hit(self.policy.password_resets_per_email, f"reset-email:{email}")
+            self._hit("password_reset_ip", self.policy.password_resets_per_ip, f"reset-ip:{ip}")
+        self._hit(
+            "password_reset_email", self.policy.password_resets_per_email, f"reset-email:{email}"
+        )
 
     def registration(self, ip: str | None) -> None:
         if ip is not None:
-            self.limiter.hit(self.policy.registrations_per_ip, f"register-ip:{ip}")
+            self._hit("registration_ip", self.policy.registrations_per_ip, f"register-ip:{ip}")
 
     def verification_email(self, user_id: object) -> None:
-        self.limiter.hit(self.policy.verification_emails_per_user, f"verify-user:{user_id}")
+        self._hit(
+            "verification_email",
+            self.policy.verification_emails_per_user,
+            f"verify-user:{user_id}",
+        )
+
+    def _hit(self, limit_name: str, limit: RateLimit, key: str) -> None:
+        try:
+            self.limiter.hit(limit, key)
+        except TooManyAttempts:
+            self.metrics.attempt_throttled(limit_name)
+            raise
 
 
 def _once_per(limit: RateLimit) -> RateLimit:

@@ -3,6 +3,7 @@
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from typing import TextIO
 
 from application.ports.email import EmailMessage
@@ -19,12 +20,15 @@ class ConsoleEmailSender:
     It holds single-use tokens: this backend is for development only.
     """
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, on_sent: Callable[[EmailMessage], None] | None = None
+    ) -> None:
         # None means "sys.stdout when sending", not at construction, so a stream swapped in
         # later (a test runner's capture, a redirected stdout) is the one written to.
         self._stream = stream
         # One write per message under a lock: concurrent requests must not interleave lines.
         self._lock = threading.Lock()
+        self._on_sent = on_sent
 
     def send(self, message: EmailMessage) -> None:
         stream = self._stream if self._stream is not None else sys.stdout
@@ -44,3 +48,6 @@ class ConsoleEmailSender:
         except (OSError, ValueError) as error:  # a closed or broken stream
             # The port promises the caller never sees a delivery failure.
             logger.warning("email not printed: %s", type(error).__name__)
+            return
+        if self._on_sent is not None:
+            self._on_sent(message)

@@ -19,6 +19,7 @@ DEFAULT_QUEUE_SIZE = 1000
 DEFAULT_WAIT_SECONDS = 30.0
 
 FailureHandler = Callable[[EmailMessage, Exception], None]
+SentHandler = Callable[[EmailMessage], None]
 
 
 class EmailQueueFull(RuntimeError):
@@ -35,9 +36,10 @@ class SmtpEmailSender:
     `send()` only enqueues. Every message it accepts ends up either delivered or reported: a
     failure (refused connection, SMTP error, timeout, untrusted certificate, full queue) is
     logged as one warning naming the recipient's domain and the error, never the body (which
-    holds single-use tokens) nor the address, and is passed to `on_failure`. `on_failure` runs
-    on the worker thread, or on the caller's when a message is dropped on arrival; whatever it
-    raises is logged and swallowed, so neither the caller nor the worker ever sees it.
+    holds single-use tokens) nor the address, and is passed to `on_failure`; a delivered one is
+    passed to `on_sent`. `on_failure` runs on the worker thread, or on the caller's when a
+    message is dropped on arrival (`on_sent` on the worker thread); whatever either raises is
+    logged and swallowed, so neither the caller nor the worker ever sees it.
 
     STARTTLS, when configured, is required: a server that does not offer it is a failure, never
     a silent fallback to plain text. The certificate is verified against the system's trust
@@ -57,6 +59,7 @@ class SmtpEmailSender:
         starttls: bool = False,
         sender: str,
         on_failure: FailureHandler | None = None,
+        on_sent: SentHandler | None = None,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         queue_size: int = DEFAULT_QUEUE_SIZE,
     ) -> None:
@@ -70,6 +73,7 @@ class SmtpEmailSender:
         self._sender = sender
         self._envelope_sender = parseaddr(sender)[1] or sender
         self._on_failure = on_failure
+        self._on_sent = on_sent
         self._timeout = timeout_seconds
         # None is the worker's signal to stop.
         self._queue: queue.Queue[EmailMessage | None] = queue.Queue(maxsize=queue_size)
@@ -130,6 +134,8 @@ class SmtpEmailSender:
                 self._deliver(message)
             except Exception as error:
                 self._report(message, _unwrap_timeout(error))
+            else:
+                self._sent(message)
             finally:
                 self._settle()
 
@@ -175,6 +181,14 @@ class SmtpEmailSender:
         mime["Message-ID"] = make_msgid(domain=_domain(self._envelope_sender))
         mime.set_content(message.body)
         return mime
+
+    def _sent(self, message: EmailMessage) -> None:
+        if self._on_sent is None:
+            return
+        try:
+            self._on_sent(message)
+        except Exception as hook_error:
+            logger.warning("email delivery report failed: %s", type(hook_error).__name__)
 
     def _report(self, message: EmailMessage, error: Exception) -> None:
         logger.warning(

@@ -2,7 +2,9 @@
 
 import base64
 import hashlib
+import hmac
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +37,10 @@ _KNOWN_PUBLIC_SECRETS = frozenset(
 )
 _MIN_DISTINCT_SECRET_CHARACTERS = 8
 """A repeated word ("changemechangeme...") or one character is long but not random."""
+
+
+HMAC_KEY_ID_LENGTH = 16
+"""Hex digits of an HS256 key's `kid`: 64 bits, enough to tell a handful of keys apart."""
 
 
 def b64url(data: bytes) -> str:
@@ -85,6 +91,59 @@ def check_key_pair(
     return signing_key, verification_key
 
 
+def check_verification_key(algorithm: str, key: object) -> VerificationKey:
+    """Check that `key` may verify `algorithm`'s tokens (a previous key, kept for a rotation)."""
+    if algorithm == "HS256":
+        secret = key.encode("utf-8") if isinstance(key, str) else key
+        if not isinstance(secret, bytes):
+            raise ValueError("HS256 needs a secret as verification key.")
+        return check_hmac_secret(secret)
+    if algorithm == "RS256":
+        if not isinstance(key, RSAPublicKey):
+            raise ValueError("RS256 needs RSA public keys.")
+        if key.key_size < RSA_MIN_KEY_BITS:
+            raise ValueError(f"An RS256 key must have at least {RSA_MIN_KEY_BITS} bits.")
+        return key
+    if algorithm == "EdDSA":
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("EdDSA needs Ed25519 public keys.")
+        return key
+    raise ValueError(
+        f"Unsupported JWT algorithm {algorithm!r}; use one of {', '.join(SUPPORTED_ALGORITHMS)}."
+    )
+
+
+def key_id(algorithm: str, key: VerificationKey) -> str:
+    """The `kid` naming `key` in token headers (and the JWKS).
+
+    A public key's is its RFC 7638 thumbprint. An HS256 secret's is a short HMAC of a fixed label
+    under the secret: it tells keys apart, and tells nothing about the secret (never a plain hash
+    of it, which would let anyone check a guess of the key offline without a token).
+    """
+    if isinstance(key, bytes):
+        digest = hmac.new(key, b"tessera jwt key id", hashlib.sha256).hexdigest()
+        return digest[:HMAC_KEY_ID_LENGTH]
+    jwk = public_jwk(algorithm, key)
+    if jwk is None:
+        raise ValueError("Not a key Tessera can name.")
+    return str(jwk["kid"])
+
+
+def load_previous_public_keys(algorithm: str, paths: Sequence[str]) -> list[VerificationKey]:
+    """The earlier public keys (PEM files) that still verify tokens during a rotation."""
+    if paths and algorithm == "HS256":
+        raise ValueError("HS256 has no public keys: list earlier secrets in SECRET_KEY_PREVIOUS.")
+    name = "previous JWT public key file"
+    keys = []
+    for path in paths:
+        key = _load_pem(path, "public", name)
+        try:
+            keys.append(check_verification_key(algorithm, key))
+        except ValueError as error:
+            raise ValueError(f"The {name} {path!r}: {error}") from None
+    return keys
+
+
 def load_signing_keys(
     algorithm: str,
     secret_key: str | None,
@@ -131,22 +190,19 @@ def public_jwk(algorithm: str, key: VerificationKey) -> dict[str, Any] | None:
     return {**members, "kid": kid, "alg": algorithm, "use": "sig"}
 
 
-def _load_pem(path: str, what: Literal["private", "public"]) -> object:
+def _load_pem(path: str, what: Literal["private", "public"], name: str = "") -> object:
+    name = name or f"JWT {what} key file"
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        raise ValueError(
-            f"Cannot read the JWT {what} key file {path!r}: {error.strerror}"
-        ) from None
+        raise ValueError(f"Cannot read the {name} {path!r}: {error.strerror}") from None
     try:
         if what == "private":
             return serialization.load_pem_private_key(data, password=None)
         return serialization.load_pem_public_key(data)
     # ValueError: not PEM; TypeError: an encrypted key; UnsupportedAlgorithm: an unknown key type.
     except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise ValueError(
-            f"The JWT {what} key file {path!r} is not an unencrypted PEM {what} key."
-        ) from None
+        raise ValueError(f"The {name} {path!r} is not an unencrypted PEM {what} key.") from None
 
 
 def _spki(key: RSAPublicKey | Ed25519PublicKey) -> bytes:

@@ -1,8 +1,14 @@
-"""The AccessTokenService port with PyJWT: one pinned algorithm, strict claims, no key fetching."""
+"""The AccessTokenService port with PyJWT: one pinned algorithm, strict claims, no key fetching.
+
+Keys rotate without logging anyone out: one key signs, and it and the previous ones verify, each
+chosen by the `kid` in the token's header. A token without a `kid`, or with one that names no key
+held, is refused.
+"""
 
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -18,6 +24,8 @@ from infrastructure.security.jwt_keys import (
     SigningKey,
     VerificationKey,
     check_key_pair,
+    check_verification_key,
+    key_id,
     load_signing_keys,
     public_jwk,
 )
@@ -64,7 +72,10 @@ class JwtAccessTokenService:
         audience: str,
         lifetime: timedelta,
         clock: Clock,
+        previous_verification_keys: Sequence[VerificationKey | str] = (),
     ) -> None:
+        """`previous_verification_keys`: keys that signed before the current one, still
+        accepted (for a rotation: the tokens they signed live at most `lifetime`)."""
         self._signing_key, self._verification_key = check_key_pair(
             algorithm, signing_key, verification_key
         )
@@ -77,8 +88,15 @@ class JwtAccessTokenService:
         self._issuer = issuer
         self._audience = audience
         self._clock = clock
-        self._jwk = public_jwk(algorithm, self._verification_key)
-        self._kid: str | None = self._jwk["kid"] if self._jwk else None
+        # Every key that verifies, by kid: the current one first, then the previous ones.
+        self._kid = key_id(algorithm, self._verification_key)
+        self._keys: dict[str, VerificationKey] = {self._kid: self._verification_key}
+        for previous in previous_verification_keys:
+            key = check_verification_key(algorithm, previous)
+            self._keys.setdefault(key_id(algorithm, key), key)
+        self._jwks = [
+            jwk for key in self._keys.values() if (jwk := public_jwk(algorithm, key)) is not None
+        ]
         # Our own PyJWT instance, so no global option elsewhere can loosen it.
         self._jwt = jwt.PyJWT(options={"enforce_minimum_key_length": True})
         # Decoding and checking a signature is most of the cost of an authenticated request, and
@@ -87,8 +105,9 @@ class JwtAccessTokenService:
         self._verified = lru_cache(maxsize=VERIFIED_TOKEN_CACHE_SIZE)(self._verify_contents)
 
     def jwks(self) -> dict[str, Any]:
-        """The JWK Set to publish: the public key with its `kid`, or no key at all for HS256."""
-        return {"keys": [dict(self._jwk)] if self._jwk else []}
+        """The JWK Set to publish: the current and previous public keys with their `kid`s, or no
+        key at all for HS256."""
+        return {"keys": [dict(jwk) for jwk in self._jwks]}
 
     def issue(self, user: User, session_id: uuid.UUID) -> IssuedAccessToken:
         issued_at = int(self._clock.now().timestamp())
@@ -104,7 +123,7 @@ class JwtAccessTokenService:
             "ver": user.token_version,
             "sid": str(session_id),
         }
-        headers = {"kid": self._kid} if self._kid else None
+        headers = {"kid": self._kid}
         token = self._jwt.encode(
             payload, self._signing_key, algorithm=self._algorithm, headers=headers
         )
@@ -134,10 +153,10 @@ class JwtAccessTokenService:
     def _verify_contents(self, token: str) -> _Verified:
         if not _COMPACT_JWS.fullmatch(token):
             raise ValueError("token is not a compact JWS")
-        self._check_header(jwt.get_unverified_header(token))
+        key = self._key_for(jwt.get_unverified_header(token))
         claims = self._jwt.decode(
             token,
-            key=self._verification_key,
+            key=key,
             algorithms=[self._algorithm],  # never taken from the token: RFC 8725 §3.1
             options={
                 "require": _REQUIRED_CLAIMS,
@@ -153,15 +172,20 @@ class JwtAccessTokenService:
         )
         return self._check_claims(claims)
 
-    def _check_header(self, header: dict[str, Any]) -> None:
+    def _key_for(self, header: dict[str, Any]) -> VerificationKey:
+        """The key the header names, if the header is one we could have written."""
         if not header.keys() <= _ALLOWED_HEADERS:
             raise ValueError("unexpected header parameter")
         if header.get("alg") != self._algorithm:
             raise ValueError("unexpected algorithm")
-        if header.get("kid") != self._kid:  # HS256 tokens carry no kid at all
-            raise ValueError("unknown key id")
         if header.get("typ", "JWT") != "JWT":
             raise ValueError("unexpected header type")
+        kid = header.get("kid")
+        # Every token we issue names its key. Without a kid we would have to try each key held,
+        # and the kid of a removed key must fail here, not fall back to another key.
+        if not isinstance(kid, str) or kid not in self._keys:
+            raise ValueError("unknown key id")
+        return self._keys[kid]
 
     def _check_claims(self, claims: dict[str, Any]) -> _Verified:
         # PyJWT checked iss and aud already; exact equality again costs nothing and does not depend

@@ -2,6 +2,7 @@
 
 import os
 import sys
+from contextlib import ExitStack
 from typing import Annotated
 
 import typer
@@ -18,6 +19,7 @@ from domain.errors import DomainError
 from domain.users import User
 from infrastructure.container import Container, build_container
 from infrastructure.logging import configure_logging
+from infrastructure.metrics import MULTIPROCESS_DIRECTORY, multiprocess_directory
 from interfaces.http.app import create_app
 
 app = typer.Typer(
@@ -68,6 +70,10 @@ def serve(
         container.access_tokens()
     except (OSError, ValueError) as error:
         raise ConfigurationError(f"configuration: JWT keys: {error}") from None
+    inherited = os.environ.get(MULTIPROCESS_DIRECTORY)
+    if settings.metrics_enabled and workers == 1 and inherited and not os.path.isdir(inherited):
+        # One process counts in memory unless told otherwise; told, the folder must be there.
+        raise ConfigurationError(f"configuration: {MULTIPROCESS_DIRECTORY} is not a folder")
     configure_logging(json_lines=settings.environment == "production")
     if settings.migrate_on_start and not settings.uses_memory_database:
         build_container(settings).migrator().upgrade()
@@ -78,17 +84,22 @@ def serve(
         # environment would give every worker a random key of its own (a token from one worker
         # refused by the others), and development workers would race to create the key file.
         os.environ["SECRET_KEY"] = settings.hmac_secret()
-    uvicorn.run(
-        "interfaces.cli.main:worker_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=False,  # X-Forwarded-For is honoured only from TRUSTED_PROXIES, by the app
-        server_header=False,
-        access_log=False,  # the app logs requests itself, without query strings
-        log_config=None,  # keep the logging configured above
-    )
+    with ExitStack() as stack:
+        if settings.metrics_enabled and workers > 1:
+            # Set before the workers start (each is a fresh interpreter that reads it when it
+            # imports prometheus-client), so that each counts into files every worker reads.
+            stack.enter_context(multiprocess_directory())
+        uvicorn.run(
+            "interfaces.cli.main:worker_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=False,  # X-Forwarded-For only from TRUSTED_PROXIES, by the app
+            server_header=False,
+            access_log=False,  # the app logs requests itself, without query strings
+            log_config=None,  # keep the logging configured above
+        )
 
 
 def worker_app() -> FastAPI:
@@ -200,7 +211,8 @@ def run(argv: list[str] | None = None) -> int:
     except ValidationError as error:  # the settings read from the environment are not valid
         problem = error.errors()[0]
         field = ".".join(str(part) for part in problem["loc"]).upper()
-        return _fail(f"configuration: {field + ': ' if field else ''}{problem['msg']}", 2)
+        message = problem["msg"].removeprefix("Value error, ")
+        return _fail(f"configuration: {field + ': ' if field else ''}{message}", 2)
     except Exception as error:  # a broken database or configuration: say so, briefly
         return _fail(f"{type(error).__name__}: {_first_line(error)}", 1)
     return 0

@@ -63,14 +63,17 @@ def create_app(container: Container | None = None) -> FastAPI:
     # CORS and access log middleware added after them.
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(RejectBadUrlMiddleware)
-    app.add_middleware(RequestContextMiddleware, trusted_proxies=trusted_proxies)
     app.add_middleware(
         SecurityHeadersMiddleware,
         swagger_paths=[DOCS_URL],
         redoc_paths=[REDOC_URL],
         oauth2_redirect_paths=[app.swagger_ui_oauth2_redirect_url],
     )
-    app.add_middleware(AccessLogMiddleware)
+    service_metrics = container.metrics()
+    app.add_middleware(
+        AccessLogMiddleware,
+        observe=service_metrics.observe_request if service_metrics.enabled else None,
+    )
     if settings.environment == "test":
         app.add_middleware(WorkerHeaderMiddleware)
     if settings.cors_origin_list:
@@ -79,8 +82,12 @@ def create_app(container: Container | None = None) -> FastAPI:
             allow_origins=settings.cors_origin_list,
             allow_credentials=False,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
         )
+    # Added last, so outermost: every response (a CORS preflight included) carries X-Request-ID,
+    # and every log line of the request (the access log's included) can name it.
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=trusted_proxies)
     # Routing tries routes in order, so the busiest come first (about a microsecond per route
     # passed); `openapi_tags` above keeps the documentation in reading order.
     for router in (
@@ -94,6 +101,11 @@ def create_app(container: Container | None = None) -> FastAPI:
         operations.router,
     ):
         app.include_router(router)
+    if service_metrics.enabled:
+        # Off by default: no route at all (a 404), and none in the OpenAPI document either way.
+        app.add_api_route(
+            operations.METRICS_PATH, operations.metrics, methods=["GET"], include_in_schema=False
+        )
     install_openapi(app)
     if settings.web_ui:
         app.mount(MOUNT_PATH, create_web_app(container, app.state.password_work))

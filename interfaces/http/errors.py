@@ -33,6 +33,7 @@ from application.errors import (
     StorageUnavailable,
     TooManyAttempts,
 )
+from application.request_context import current_request
 from domain.errors import (
     DomainError,
     EmailTaken,
@@ -201,7 +202,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal_error", "Internal server error.")
+    # Starlette answers this one from outside every middleware of the app: the request id is
+    # added here, so that the 500 names the request its log lines name.
+    request_id = current_request().request_id
+    headers = {"X-Request-ID": request_id} if request_id else None
+    return error_response(500, "internal_error", "Internal server error.", headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

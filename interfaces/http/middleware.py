@@ -6,11 +6,12 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.request_context import RequestContext, set_current_request
@@ -245,25 +246,80 @@ class RejectBadUrlMiddleware:
         await self.app(scope, receive, send)
 
 
+REQUEST_ID_HEADER = b"x-request-id"
+MAX_REQUEST_ID_LENGTH = 64
+# What a caller's X-Request-ID may hold to be kept: it is copied into every log line and audit
+# event of the request, so nothing that could break a line, a JSON string or a shell.
+_SAFE_REQUEST_ID = re.compile(rf"[A-Za-z0-9._-]{{1,{MAX_REQUEST_ID_LENGTH}}}")
+
+
+def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The caller's X-Request-ID when it is short and safe, else a new random one."""
+    for name, value in headers:
+        if name == REQUEST_ID_HEADER:  # ASGI servers give header names in lower case
+            given = value.decode("latin-1")
+            if _SAFE_REQUEST_ID.fullmatch(given):
+                return given
+            break
+    return os.urandom(16).hex()
+
+
 class RequestContextMiddleware:
-    """Tells the use cases who is calling (client IP and user agent) for the audit trail."""
+    """Tells the use cases who is calling (client IP and user agent) for the audit trail, and
+    which request this is: `X-Request-ID`, named by every log line and audit event of the request
+    and sent back on its response."""
 
     def __init__(self, app: ASGIApp, trusted_proxies: frozenset[str]) -> None:
         self.app = app
         self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            client = client_info(Request(scope), self.trusted_proxies)
-            set_current_request(RequestContext(ip=client.ip, user_agent=client.user_agent))
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = client_info(Request(scope), self.trusted_proxies)
+        request_id = request_id_of(scope["headers"])
+        set_current_request(
+            RequestContext(ip=client.ip, user_agent=client.user_agent, request_id=request_id)
+        )
+        header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
+
+        async def send_with_request_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _with_headers(message, [header])
+            await send(message)
+
+        await self.app(scope, receive, send_with_request_id)
+
+
+UNMATCHED_ROUTE = "unmatched"
+"""The route label of a request that no route matched (a 404, or one answered before routing)."""
+
+RequestObserver = Callable[[str, str, int, float], None]
+"""Counts one answered request: route template, method, status, seconds."""
+
+
+def route_template(scope: Scope, root_path: str = "") -> str:
+    """The template of the route that answered (`/tasks/{task_id}`), never the path asked for: a
+    path may hold anything a client typed. Mounted apps' routes carry their mount's prefix (the
+    pages' `/app/login`); a mount that answered by itself (static files) is `<mount>/{path}`."""
+    # Routing moved every mount it passed on the way into root_path.
+    mounts: str = scope.get("root_path", "")[len(root_path) :]
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if route is None or isinstance(route, Mount) or not isinstance(path, str):
+        # No route of its own: a mount answered by itself, or nothing matched at all.
+        return f"{mounts}/{{path}}" if mounts else UNMATCHED_ROUTE
+    return mounts + path
 
 
 class AccessLogMiddleware:
-    """One line per request: method, path and status, never the query string (it may hold a token)."""
+    """One line per request: method, path and status, never the query string (it may hold a
+    token). With metrics on, the request is counted too (by route template)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observe: RequestObserver | None = None) -> None:
         self.app = app
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -271,6 +327,7 @@ class AccessLogMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        root_path = scope.get("root_path", "")
 
         async def record_status(message: Message) -> None:
             nonlocal status
@@ -281,12 +338,11 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, record_status)
         finally:
+            seconds = time.perf_counter() - started
+            if self.observe is not None:
+                self.observe(route_template(scope, root_path), scope["method"], status, seconds)
             access_logger.info(
-                "%s %s %s %.1fms",
-                scope["method"],
-                scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
+                "%s %s %s %.1fms", scope["method"], scope["path"], status, seconds * 1000
             )
 
 

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from application.errors import InvalidToken
 from domain.users import Role, User
+from infrastructure.security.jwt_keys import key_id
 from infrastructure.security.jwt_tokens import (
     MAX_TOKEN_LENGTH,
     JwtAccessTokenService,
@@ -32,6 +33,7 @@ ISSUER = "tessera"
 AUDIENCE = "tessera-api"
 LIFETIME = timedelta(minutes=15)
 SECRET = "test-only-hs256-key-Q7vX2mL9pR4tW8yB3nK6cJ1fH5dG0sZa"
+HS_KID = key_id("HS256", SECRET.encode())
 T0 = datetime(2031, 5, 4, 12, 0, tzinfo=UTC)
 """Years ahead of the real clock: the service must judge time by its injected clock only."""
 NOW = int(T0.timestamp())
@@ -148,8 +150,9 @@ def hs256(
     header: dict[str, object] | None = None,
     alg: str = "HS256",
 ) -> str:
-    """An HMAC-SHA256 token built without PyJWT, so that any header or payload can be forged."""
-    head = {"alg": alg, "typ": "JWT"} if header is None else header
+    """An HMAC-SHA256 token built without PyJWT, so that any header or payload can be forged.
+    The default header names our key, as the service's own tokens do."""
+    head = {"alg": alg, "typ": "JWT", "kid": HS_KID} if header is None else header
     signing_input = f"{segment(head)}.{segment(payload)}"
     raw_key = key.encode() if isinstance(key, str) else key
     signature = hmac.new(raw_key, signing_input.encode(), hashlib.sha256).digest()
@@ -186,7 +189,7 @@ def test_the_issued_claims_and_header(hs: JwtAccessTokenService) -> None:
     token = hs.issue(_user(), SESSION_ID).token
     header = jwt.get_unverified_header(token)
     payload = jwt.decode(token, options={"verify_signature": False})
-    assert header == {"alg": "HS256", "typ": "JWT"}
+    assert header == {"alg": "HS256", "typ": "JWT", "kid": HS_KID}
     assert payload == {
         "sub": str(USER_ID),
         "iat": NOW,
@@ -397,7 +400,7 @@ def test_hs256_maced_with_our_public_key_is_rejected_when_rs256_is_configured(
 def test_a_validly_maced_token_with_a_foreign_header_is_rejected(
     hs: JwtAccessTokenService, extra: dict[str, object]
 ) -> None:
-    rejected(hs, hs256(claims(), header={"alg": "HS256", "typ": "JWT", **extra}))
+    rejected(hs, hs256(claims(), header={"alg": "HS256", "typ": "JWT", "kid": HS_KID, **extra}))
 
 
 @pytest.mark.parametrize(

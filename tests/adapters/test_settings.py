@@ -1,4 +1,5 @@
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,83 @@ def test_without_it_the_key_is_derived_from_the_secret_key() -> None:
     assert sealed_and_reopened(make(secret_key=STRONG_KEY), make(secret_key=STRONG_KEY))
     with pytest.raises(SecretUnreadable):
         sealed_and_reopened(make(secret_key=STRONG_KEY), make(secret_key=OTHER_KEY))
+
+
+STRONG = "k" * 16 + "0123456789abcdefXYZ"
+OTHER = "p" * 16 + "9876543210fedcbaQRS"
+
+
+def test_previous_secret_keys_are_a_comma_separated_list() -> None:
+    settings = make(secret_key=STRONG, secret_key_previous=f"{OTHER} , {STRONG},")
+    assert settings.previous_hmac_secrets == [OTHER, STRONG]
+    assert make(secret_key=STRONG).previous_hmac_secrets == []
+
+
+@pytest.mark.parametrize(
+    ("previous", "words"),
+    [
+        ("short", "entry 1: The JWT secret key must be at least 32 bytes"),
+        (f"{OTHER},changeme-changeme-changeme-changeme", "entry 2: The JWT secret key is a"),
+    ],
+)
+def test_a_weak_previous_secret_key_is_refused_at_start_without_showing_it(
+    previous: str, words: str
+) -> None:
+    with pytest.raises(ValidationError, match=f"SECRET_KEY_PREVIOUS, {words}") as refused:
+        make(secret_key=STRONG, secret_key_previous=previous)
+    message = refused.value.errors()[0]["msg"]  # what `tessera` prints
+    assert "changeme" not in message
+    assert OTHER not in message
+
+
+def test_previous_keys_of_the_other_kind_are_a_configuration_mistake() -> None:
+    with pytest.raises(ValidationError, match="JWT_PREVIOUS_PUBLIC_KEY_FILES is for RS256"):
+        make(secret_key=STRONG, jwt_previous_public_key_files="old.pem")
+    with pytest.raises(ValidationError, match="SECRET_KEY_PREVIOUS is for HS256"):
+        make(algorithm="RS256", secret_key_previous=OTHER)
+    rs = make(algorithm="RS256", jwt_previous_public_key_files="a.pem, b.pem")
+    assert rs.previous_public_key_files == ["a.pem", "b.pem"]
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        ({"database_url": "not a url"}, "not a database URL"),
+        ({"database_url": "nonsense://nowhere"}, "no database driver for 'nonsense'"),
+        ({"database_url": "postgresql+psycopg://u:pw@h:port/db"}, "not a database URL"),
+        ({"redis_url": "localhost:6379"}, "not a Redis URL"),
+        ({"redis_url": "redis://"}, "names its host"),
+        ({"redis_url": "redis://cache:6379/zero"}, "is a number"),
+        ({"redis_url": "redis://cache:99999/0"}, "Port out of range"),
+        ({"public_base_url": "app.example.com"}, "http:// or https://"),
+        ({"public_base_url": "ftp://app.example.com"}, "http:// or https://"),
+        ({"public_base_url": "https://app.example.com:https"}, "not a port number"),
+        ({"public_base_url": "https://app.example.com/?next=1"}, "without user, query"),
+        ({"public_base_url": "https://user:pw@app.example.com"}, "without user, query"),
+    ],
+)
+def test_a_malformed_url_is_refused_at_start(values: dict[str, str], words: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(words)) as refused:
+        make(**values)
+    assert "pw" not in refused.value.errors()[0]["msg"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"database_url": "memory://"},
+        {"database_url": "sqlite:///./tessera.db"},
+        {"database_url": "postgresql+psycopg://tessera:secret@db.internal:5432/tessera"},
+        {"redis_url": "redis://127.0.0.1:6379/15"},
+        {"redis_url": "rediss://:password@cache.internal:6380"},
+        {"redis_url": "unix:///run/redis.sock"},
+        {"public_base_url": "https://app.example.com"},
+        {"public_base_url": "http://localhost:8000/tessera/"},
+    ],
+)
+def test_well_formed_urls_pass(values: dict[str, str]) -> None:
+    make(**values)
+
+
+def test_an_empty_redis_url_means_no_redis() -> None:
+    assert make(redis_url="").redis_url is None

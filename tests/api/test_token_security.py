@@ -13,11 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infrastructure.container import build_container
+from infrastructure.security.jwt_keys import key_id
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
 from tests.api.conftest import Api, bearer, make_settings
 
 SECRET = "a-test-secret-that-is-long-enough-0123456789"
+SECRET_KID = key_id("HS256", SECRET.encode())
 
 
 @pytest.fixture
@@ -55,7 +57,8 @@ def good(api: Api) -> str:
 
 
 def resign(claims: dict[str, Any], key: str = SECRET, **headers: Any) -> str:
-    return jwt.encode(claims, key, algorithm="HS256", headers=headers or None)
+    """Signed with `key`, naming the service's key (as its own tokens do) unless told otherwise."""
+    return jwt.encode(claims, key, algorithm="HS256", headers={"kid": SECRET_KID, **headers})
 
 
 def test_tampered_payload(client: TestClient, good: str) -> None:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -9,12 +10,15 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from fastapi.testclient import TestClient
 
 from infrastructure.container import build_container
 from infrastructure.persistence.migrator import AlembicMigrator
 from interfaces.http.app import create_app
 from tests.api.conftest import STRONG_PASSWORD, make_settings
+from tests.api.test_asymmetric_keys_api import write_private_key
 from tests.services import require_postgres
 from tests.support.postgres_schema import scratch_schema
 
@@ -286,3 +290,100 @@ def test_an_account_command_refuses_an_unmigrated_postgresql_schema() -> None:
         result = tessera(url, "users", "list")
         assert_one_line_failure(result, "not migrated")
         assert AlembicMigrator(url).current() is None
+
+
+def write_public_key(path: Path, algorithm: str) -> str:
+    key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if algorithm == "RS256"
+        else ed25519.Ed25519PrivateKey.generate()
+    )
+    path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return str(path)
+
+
+STRONG_SECRET = "a-strong-secret-for-the-cli-tests-0123456789"
+
+CONFIGURATION_MISTAKES = [
+    # The JWT keys: previous public keys that cannot be read or do not fit the algorithm.
+    pytest.param(
+        {"ALGORITHM": "RS256", "JWT_PREVIOUS_PUBLIC_KEY_FILES": "/nonexistent/old.pem"},
+        "cannot read the previous jwt public key file",
+        id="unreadable-previous-key",
+    ),
+    pytest.param(
+        {"ALGORITHM": "EdDSA", "JWT_PREVIOUS_PUBLIC_KEY_FILES": "RSA"},
+        "ed25519",
+        id="previous-key-of-another-type",
+    ),
+    pytest.param(
+        {"SECRET_KEY": STRONG_SECRET, "SECRET_KEY_PREVIOUS": f"{STRONG_SECRET}, too-short"},
+        "secret_key_previous, entry 2",
+        id="weak-previous-secret",
+    ),
+    pytest.param(
+        {"ALGORITHM": "RS256", "SECRET_KEY_PREVIOUS": STRONG_SECRET},
+        "secret_key_previous is for hs256",
+        id="previous-secret-with-rs256",
+    ),
+    # Malformed URLs: stopped here, not at the first request that needs them (a 500).
+    pytest.param({"DATABASE_URL": "not a url"}, "database_url: not a database url", id="db"),
+    pytest.param(
+        {"DATABASE_URL": "nonsense://nowhere"}, "no database driver", id="db-unknown-driver"
+    ),
+    pytest.param(
+        {"DATABASE_URL": "postgresql+psycopg://tessera:hunter2-secret@db:port/tessera"},
+        "database_url",
+        id="db-bad-port",
+    ),
+    pytest.param({"REDIS_URL": "localhost:6379"}, "redis_url: not a redis url", id="redis"),
+    pytest.param({"REDIS_URL": "redis://cache/zero"}, "redis_url", id="redis-database"),
+    pytest.param({"PUBLIC_BASE_URL": "app.example.com"}, "public_base_url", id="public-base-url"),
+]
+
+
+@pytest.mark.parametrize(("settings", "words"), CONFIGURATION_MISTAKES)
+def test_serve_stops_at_start_on_a_configuration_mistake(
+    tmp_path: Path, settings: dict[str, str], words: str
+) -> None:
+    """SECURITY.md 78: one line on stderr, exit 2, no traceback, and nothing served."""
+    settings = {**settings}
+    if settings.get("ALGORITHM") in ("RS256", "EdDSA"):
+        private = tmp_path / "private.pem"
+        write_private_key(private, settings["ALGORITHM"])
+        settings["JWT_PRIVATE_KEY_FILE"] = str(private)
+    if settings.get("JWT_PREVIOUS_PUBLIC_KEY_FILES") == "RSA":
+        settings["JWT_PREVIOUS_PUBLIC_KEY_FILES"] = write_public_key(tmp_path / "old.pem", "RS256")
+    result = tessera(None, "serve", "--port", "1", cwd=tmp_path, settings=settings)
+    assert result.returncode == 2, result.stderr
+    assert_one_line_failure(result, words)
+    assert result.stderr.startswith("tessera: error: configuration: ")
+    assert "hunter2" not in result.stderr  # a URL's password is never repeated
+    assert not (tmp_path / "tessera.db").exists()  # stopped before migrating anything
+
+
+def test_serve_starts_with_previous_keys_that_are_fine(tmp_path: Path) -> None:
+    """The control for the test above: the same settings, right, pass the start-up checks (the
+    server then fails to bind a port already taken, a later and different failure)."""
+    private = tmp_path / "private.pem"
+    write_private_key(private, "RS256")
+    settings = {
+        "ALGORITHM": "RS256",
+        "JWT_PRIVATE_KEY_FILE": str(private),
+        "JWT_PREVIOUS_PUBLIC_KEY_FILES": write_public_key(tmp_path / "old.pem", "RS256"),
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "PUBLIC_BASE_URL": "https://app.example.com",
+    }
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = tessera(None, "serve", "--port", port, cwd=tmp_path, settings=settings)
+    assert result.returncode not in (0, 2), result.stderr  # uvicorn's own failure to start
+    assert "configuration" not in result.stderr
+    assert "address already in use" in result.stderr.lower()
+    assert (tmp_path / "tessera.db").exists()  # it got as far as migrating

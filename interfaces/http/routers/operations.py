@@ -1,11 +1,14 @@
+import hmac
 from typing import Any
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from infrastructure.metrics import CONTENT_TYPE
 from interfaces.http.dependencies import container_of
-from interfaces.http.errors import STORAGE_RETRY_AFTER_SECONDS, error_response
+from interfaces.http.errors import STORAGE_RETRY_AFTER_SECONDS, error_response, unauthorized
 from interfaces.http.openapi import errors
 from interfaces.http.schemas.common import HealthResponse
 
@@ -54,3 +57,25 @@ async def jwks(request: Request) -> dict[str, Any]:
     """The public keys that verify access tokens (empty with HS256, whose key is secret)."""
     keys: dict[str, Any] = container_of(request).access_tokens().jwks()
     return keys
+
+
+METRICS_PATH = "/metrics"
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text format (added to the app only with METRICS_ENABLED=true). With
+    METRICS_TOKEN set, only for `Authorization: Bearer <METRICS_TOKEN>`."""
+    container = container_of(request)
+    token = container.settings().metrics_token
+    if token is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not given:
+            return unauthorized("not_authenticated", "Not authenticated.", token_was_sent=False)
+        # In constant time: how much of a guess was right must not show in the answer's timing.
+        if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+            return unauthorized(
+                "invalid_token", "Could not validate credentials.", token_was_sent=True
+            )
+    # Reading every worker's files is file I/O: not on the event loop.
+    body = await run_in_threadpool(container.metrics().render)
+    return Response(body, media_type=CONTENT_TYPE)
