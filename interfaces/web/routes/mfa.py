@@ -36,10 +36,11 @@ from interfaces.web.routes.account import ACCOUNT, account_page, password_work
 router = APIRouter()
 
 SECOND_STEP = "/app/login/second-factor"
-# A refused code, at login and on the account page alike: what to try instead.
+# A refused code: what to try instead (no recovery codes exist before the app is turned on).
 WRONG_CODE = (
     "That code is not valid. Enter the code your app shows now, or an unused recovery code."
 )
+WRONG_SETUP_CODE = "That code is not valid. Enter the code your app shows now."
 
 
 # --- The second step of a login ----------------------------------------------------------------
@@ -152,7 +153,7 @@ async def confirm_totp(
         codes = await run_in_threadpool(confirm.execute, command)
     except InvalidMfaCode:
         # The secret was shown once and is not shown again: the form alone, to try another code.
-        again = {"secret": None, "qr_code": None, "errors": {"code": WRONG_CODE}}
+        again = {"secret": None, "qr_code": None, "errors": {"code": WRONG_SETUP_CODE}}
         return pages.render(request, "totp_setup.html", again, user=visit.user, status_code=400)
     context = {"recovery_codes": codes, "just_turned_on": True}
     return pages.render(request, "recovery_codes.html", context, user=visit.user)
