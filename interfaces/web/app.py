@@ -16,7 +16,7 @@ from interfaces.web.cookies import CookiePolicy
 from interfaces.web.csrf import CsrfGuard
 from interfaces.web.errors import install_page_errors
 from interfaces.web.pages import Pages
-from interfaces.web.routes import account, admin, auth, home, posts, recovery, tasks
+from interfaces.web.routes import account, admin, auth, home, mfa, posts, recovery, tasks
 
 STATIC = Path(__file__).parent / "static"
 MOUNT_PATH = "/app"
@@ -40,6 +40,7 @@ def create_web_app(container: Container, password_work: PasswordWork) -> FastAPI
         posts.router,
         tasks.router,
         account.router,
+        mfa.router,
         recovery.router,
         admin.router,
     ):

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from application.errors import StorageUnavailable, TooManyAttempts
 from application.use_cases.auth.authenticate_browser_session import BrowserVisit
-from domain.errors import DomainError
+from domain.errors import DomainError, MfaEnrollmentRequired
 from interfaces.http.errors import STORAGE_RETRY_AFTER_SECONDS, status_of
 from interfaces.web.csrf import CsrfRefused
 from interfaces.web.dependencies import SignInRequired, optional_visit, pages_of
@@ -33,6 +33,12 @@ EXPLANATIONS = {
     500: "The error was logged. Try again in a moment.",
     503: "Its database cannot be reached. Try again in a few seconds.",
 }
+# MFA_REQUIRED_FOR_ADMINS: the admin may do nothing here yet, but can fix that in a minute.
+MFA_ENROLLMENT_EXPLANATION = (
+    "Admins must turn on a second factor before using the admin pages. Set up an authenticator "
+    "app in the “Second factor” section of your account page, then come back."
+)
+MFA_ENROLLMENT_LINK = ("/app/account#second-factor", "Set up a second factor on your account page")
 CSRF_EXPLANATION = (
     "This form could not be shown to come from Tessera itself (it may have expired, or been sent "
     "from another site). Nothing was changed. Go back, reload the page and try again."
@@ -44,7 +50,10 @@ async def error_page(
     status_code: int,
     explanation: str | None = None,
     headers: dict[str, str] | None = None,
+    link: tuple[str, str] | None = None,
 ) -> Response:
+    """The error page; `link` (address, text) is the way forward, when there is a better one than
+    the home page."""
     visit = await _visit_if_possible(request, status_code)
     response = pages_of(request).render(
         request,
@@ -53,6 +62,7 @@ async def error_page(
             "title": TITLES.get(status_code, "Something went wrong"),
             "explanation": explanation or EXPLANATIONS.get(status_code, ""),
             "status_code": status_code,
+            "link": link,
         },
         user=visit.user if visit else None,
         status_code=status_code,
@@ -89,6 +99,10 @@ def install_page_errors(app: FastAPI) -> None:
             wait = error.retry_after_seconds
             return await error_page(
                 request, 429, wait_message(wait), headers={"retry-after": str(wait)}
+            )
+        if isinstance(error, MfaEnrollmentRequired):
+            return await error_page(
+                request, 403, MFA_ENROLLMENT_EXPLANATION, link=MFA_ENROLLMENT_LINK
             )
         status = status_of(error)
         explanation = error.detail if status in (400, 403, 409) else None

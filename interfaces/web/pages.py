@@ -54,6 +54,8 @@ NOTICES = {
     "email_verified": "Your email address is confirmed.",
     "password_changed": "Your password is changed. Every other session is logged out.",
     "session_revoked": "That session is logged out.",
+    "totp_disabled": "The authenticator app is off: your password alone logs you in, and your recovery codes no longer work.",
+    "second_step_expired": "That login took too long or was already completed. Log in again.",
     "logged_out_everywhere": "You are logged out everywhere, in this browser too.",
     "account_deactivated": "Your account is deactivated and you are logged out.",
     "account_deleted": "Your account and everything in it are deleted.",

@@ -28,16 +28,12 @@ from interfaces.web.forms import (
     without_secrets,
 )
 from interfaces.web.pages import see_other
+from interfaces.web.routes.mfa import second_step_page
 
 router = APIRouter()
 
 # One message for every wrong login, as the API's single 401: no hint which part was wrong.
 WRONG_LOGIN = "Incorrect username, email or password."
-# The pages' second step of a login is still to come (VerifyMfaInBrowser is ready for it).
-SECOND_STEP_NOT_YET = (
-    "This account has two-step sign-in on, and these pages cannot ask for its code yet. "
-    "Sign in through the API, or ask an administrator."
-)
 
 
 def password_work(request: Request) -> PasswordWork:
@@ -65,13 +61,10 @@ async def login(request: Request, form: Form, pages: PagesDep, container: Contai
     browser_login = container.browser_login()
     try:
         signed_in = await password_work(request).run(lambda: browser_login.execute(command))
-    except (
-        InvalidCredentials,
-        AccountInactive,
-        EmailNotVerified,
-        MfaRequired,
-        TooManyAttempts,
-    ) as refused:
+    except MfaRequired as second_step:
+        # The password is right: the code form next (routes/mfa.py completes the login).
+        return second_step_page(request, pages, mfa_token=second_step.mfa_token, next_path=target)
+    except (InvalidCredentials, AccountInactive, EmailNotVerified, TooManyAttempts) as refused:
         status, message, headers = _refusal(refused)
         response = pages.render(
             request,
@@ -94,8 +87,6 @@ def _refusal(error: DomainError) -> tuple[int, str, dict[str, str]]:
         return 429, wait_message(wait), {"retry-after": str(wait)}
     if isinstance(error, InvalidCredentials):
         return 401, WRONG_LOGIN, {}
-    if isinstance(error, MfaRequired):
-        return 401, SECOND_STEP_NOT_YET, {}
     return 403, error.detail, {}
 
 
