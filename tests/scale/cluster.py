@@ -204,11 +204,14 @@ class Cluster:
         return self.by_address(response.headers[UPSTREAM_HEADER])[-1]
 
     def heal(self) -> None:
-        """Every instance running (a killed one restarted) and in nginx's rotation again: after a
-        failed attempt nginx leaves an instance out for `fail_timeout`."""
+        """Every instance running with the cluster's key (a killed one restarted, and any left
+        with another key by a rotation that failed half-way) and in nginx's rotation again:
+        after a failed attempt nginx leaves an instance out for `fail_timeout`."""
         for instance in self.instances:
+            if instance.settings["SECRET_KEY"] != self.secret_key:
+                instance.stop()
             if instance.process is None or instance.process.poll() is not None:
-                instance.start()
+                instance.start(SECRET_KEY=self.secret_key)
                 instance.wait_ready()
         deadline = time.monotonic() + 2 * STARTUP_SECONDS
         seen: set[str] = set()
