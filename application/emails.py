@@ -49,3 +49,60 @@ class EmailTemplates:
                 "If this was not you, reset your password now and tell an administrator.\n"
             ),
         )
+
+    def _notice(self, to: str, username: str, subject: str, what: str) -> EmailMessage:
+        return EmailMessage(
+            to=to,
+            subject=subject,
+            body=(
+                f"Hello {username},\n\n{what}\n\n"
+                "If this was not you, change your password now and tell an administrator.\n"
+            ),
+        )
+
+    def mfa_enabled(self, to: str, username: str) -> EmailMessage:
+        return self._notice(
+            to,
+            username,
+            "Two-step sign-in is on",
+            "An authenticator app now protects your Tessera account: signing in takes your "
+            "password and a code from the app (or a recovery code). Every other session was "
+            "signed out.",
+        )
+
+    def mfa_disabled(self, to: str, username: str) -> EmailMessage:
+        return self._notice(
+            to,
+            username,
+            "Two-step sign-in is off",
+            "The authenticator app of your Tessera account was removed, and its recovery codes "
+            "no longer work: your password alone signs in now.",
+        )
+
+    def mfa_reset(self, to: str, username: str) -> EmailMessage:
+        return self._notice(
+            to,
+            username,
+            "An administrator turned off your two-step sign-in",
+            "An administrator removed the second factor of your Tessera account (authenticator "
+            "app and recovery codes), as asked when it was lost. Set up a new one from your "
+            "account once you are signed in.",
+        )
+
+    def recovery_codes_regenerated(self, to: str, username: str) -> EmailMessage:
+        return self._notice(
+            to,
+            username,
+            "New recovery codes",
+            "New recovery codes were made for your Tessera account; the earlier ones no longer "
+            "work.",
+        )
+
+    def recovery_code_used(self, to: str, username: str, remaining: int) -> EmailMessage:
+        return self._notice(
+            to,
+            username,
+            "A recovery code was used",
+            f"A recovery code was used to sign in to your Tessera account; {remaining} are "
+            "left. If your authenticator app is lost, set up a new one and make new codes.",
+        )

@@ -78,3 +78,48 @@ class StorageUnavailable(DomainError):
 
     code = "database_unavailable"
     message = "The database is not reachable. Try again shortly."
+
+
+class MfaRequired(DomainError):
+    """A correct password for an account with a second factor: no session yet, only the token
+    that `POST /auth/mfa/verify` redeems with a code, and the methods that may complete it."""
+
+    code = "mfa_required"
+    message = "This account has a second factor: complete the login with a code."
+
+    def __init__(self, mfa_token: str, methods: list[str]) -> None:
+        super().__init__()
+        self.mfa_token = mfa_token
+        self.methods = methods
+
+
+class InvalidMfaToken(DomainError):
+    code = "invalid_mfa_token"
+    message = "The second-step token is invalid or expired: log in again."
+
+
+class InvalidMfaCode(DomainError):
+    """A refused TOTP or recovery code on an account route (400)."""
+
+    code = "invalid_mfa_code"
+    message = "The code is not valid."
+
+
+class RefusedMfaCode(InvalidMfaCode):
+    """A refused TOTP or recovery code at the second step of a login (401): the same code and
+    message, another status, as the contract says."""
+
+
+class MfaAlreadyEnabled(DomainError):
+    code = "mfa_already_enabled"
+    message = "A second factor is already on: turn it off first."
+
+
+class NoPendingSetup(DomainError):
+    code = "no_pending_setup"
+    message = "There is no authenticator setup to confirm: start one first."
+
+
+class MfaNotEnabled(DomainError):
+    code = "mfa_not_enabled"
+    message = "No second factor is on."

@@ -55,6 +55,11 @@ class AdminRequired(PermissionDenied):
     message = "This action requires the admin role."
 
 
+class MfaEnrollmentRequired(PermissionDenied):
+    code = "mfa_enrollment_required"
+    message = "Admins must set up a second factor before using admin features."
+
+
 class TaskNotFound(DomainError):
     code = "not_found"
     message = "Task not found."

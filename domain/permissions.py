@@ -6,7 +6,13 @@ may see but not change is forbidden.
 
 from enum import StrEnum
 
-from domain.errors import AdminRequired, NotPostAuthor, PostNotFound, TaskNotFound
+from domain.errors import (
+    AdminRequired,
+    MfaEnrollmentRequired,
+    NotPostAuthor,
+    PostNotFound,
+    TaskNotFound,
+)
 from domain.posts import Post
 from domain.tasks import Task
 from domain.users import Role, User
@@ -28,9 +34,13 @@ def has_permission(actor: User | None, permission: Permission) -> bool:
     return actor is not None and actor.is_active and permission in ROLE_PERMISSIONS[actor.role]
 
 
-def ensure_admin(actor: User) -> None:
+def ensure_admin(actor: User, *, second_factor_required: bool = False) -> None:
+    """An active admin; with `second_factor_required` (MFA_REQUIRED_FOR_ADMINS), one whose second
+    factor is on. A non-admin is told `admin_required` either way."""
     if not has_permission(actor, Permission.MANAGE_USERS):
         raise AdminRequired()
+    if second_factor_required and not actor.mfa_enabled:
+        raise MfaEnrollmentRequired()
 
 
 def ensure_task_visible(actor: User, task: Task | None) -> Task:

@@ -77,6 +77,10 @@ class User:
     token_version: int
     created_at: datetime
     updated_at: datetime
+    mfa_enabled: bool = False
+    """A second factor (TOTP) is on: a correct password alone no longer signs in."""
+    has_password: bool = True
+    """False for an account made through an external identity provider, until a reset sets one."""
 
     @classmethod
     def register(
@@ -159,6 +163,14 @@ class User:
 
     def activate(self, now: datetime) -> None:
         self.is_active = True
+        self.updated_at = now
+
+    def enable_mfa(self, now: datetime) -> None:
+        self.mfa_enabled = True
+        self.updated_at = now
+
+    def disable_mfa(self, now: datetime) -> None:
+        self.mfa_enabled = False
         self.updated_at = now
 
 

@@ -13,7 +13,9 @@ from application.emails import EmailTemplates
 from application.ports.audit import AuditEventType
 from application.ports.email import EmailMessage
 from application.ports.throttle import RateLimit, RateLimiter
+from application.services.authorization import AdminGate
 from application.services.email_verification import VerificationMailer
+from application.services.second_factor import SecondFactors
 from application.services.session_tokens import SessionLifetimes, SessionStarter
 from application.services.throttling import Throttle, ThrottlePolicy
 from application.use_cases.account.change_password import ChangePassword, ChangePasswordInBrowser
@@ -34,6 +36,12 @@ from application.use_cases.auth.logout import Logout, LogoutBrowser, LogoutEvery
 from application.use_cases.auth.manage_sessions import ListSessions, RevokeSession
 from application.use_cases.auth.refresh_session import RefreshSession
 from application.use_cases.auth.register_user import RegisterUser
+from application.use_cases.mfa.confirm_totp import ConfirmTotp
+from application.use_cases.mfa.disable_totp import DisableTotp
+from application.use_cases.mfa.regenerate_recovery_codes import RegenerateRecoveryCodes
+from application.use_cases.mfa.reset_mfa import ResetMfa
+from application.use_cases.mfa.set_up_totp import SetUpTotp
+from application.use_cases.mfa.verify_mfa import VerifyMfa, VerifyMfaInBrowser
 from application.use_cases.posts.create_post import CreatePost
 from application.use_cases.posts.delete_post import DeletePost
 from application.use_cases.posts.get_post import GetPost
@@ -65,8 +73,13 @@ from infrastructure.security.argon2_hasher import Argon2PasswordHasher
 from infrastructure.security.jwt_keys import load_signing_keys
 from infrastructure.security.jwt_tokens import JwtAccessTokenService
 from infrastructure.security.password_policy import ZxcvbnPasswordPolicy
+from infrastructure.security.secret_box import AesGcmSecretBox
+from infrastructure.security.totp import PyotpTotp
 from infrastructure.settings import Settings
 from infrastructure.throttle import memory_rate_limiter, redis_rate_limiter
+
+TOTP_ISSUER = "Tessera"
+"""The name authenticator apps show next to the account."""
 
 
 def _engine(settings: Settings) -> Iterator[Engine]:
@@ -89,6 +102,15 @@ def _web_secret(settings: Settings) -> str:
         private_key = Path(settings.jwt_private_key_file).read_bytes()
         return hashlib.sha256(b"tessera web secret\0" + private_key).hexdigest()
     return settings.hmac_secret()
+
+
+def _mfa_key_material(settings: Settings, service_secret: str) -> bytes:
+    """What the TOTP secrets are encrypted under: MFA_ENCRYPTION_KEY, else the service's own
+    secret (SECRET_KEY, or the digest of the JWT private key), from which the box derives a key
+    of its own (HKDF, another purpose than the JWT's or the CSRF tokens')."""
+    if settings.mfa_encryption_key is not None:
+        return settings.mfa_encryption_key.get_secret_value().encode()
+    return service_secret.encode()
 
 
 def _access_tokens(settings: Settings, clock: SystemClock) -> JwtAccessTokenService:
@@ -236,6 +258,18 @@ class Container(containers.DeclarativeContainer):
     verification_mailer = providers.Singleton(
         VerificationMailer, templates=email_templates, clock=clock
     )
+    totp = providers.Singleton(PyotpTotp)
+    secret_box = providers.Singleton(
+        AesGcmSecretBox, key_material=providers.Callable(_mfa_key_material, settings, web_secret)
+    )
+    second_factors = providers.Singleton(
+        SecondFactors, totp=totp, secret_box=secret_box, clock=clock
+    )
+    admin_gate = providers.Singleton(
+        AdminGate,
+        audit=audit_trail,
+        second_factor_required=settings.provided.mfa_required_for_admins,
+    )
 
     register_user = providers.Factory(
         RegisterUser,
@@ -252,6 +286,7 @@ class Container(containers.DeclarativeContainer):
         uow=uow,
         hasher=password_hasher,
         sessions=session_starter,
+        factors=second_factors,
         throttle=throttle,
         audit=audit_trail,
         require_email_verification=settings.provided.require_email_verification,
@@ -332,6 +367,58 @@ class Container(containers.DeclarativeContainer):
     delete_account = providers.Factory(
         DeleteAccount, uow=uow, hasher=password_hasher, throttle=throttle, audit=audit_trail
     )
+    set_up_totp = providers.Factory(
+        SetUpTotp,
+        uow=uow,
+        hasher=password_hasher,
+        throttle=throttle,
+        factors=second_factors,
+        clock=clock,
+        issuer=TOTP_ISSUER,
+    )
+    confirm_totp = providers.Factory(
+        ConfirmTotp,
+        uow=uow,
+        factors=second_factors,
+        clock=clock,
+        templates=email_templates,
+        audit=audit_trail,
+    )
+    _code_confirmed_dependencies = providers.Dict(
+        uow=uow,
+        hasher=password_hasher,
+        throttle=throttle,
+        factors=second_factors,
+        templates=email_templates,
+        audit=audit_trail,
+    )
+    disable_totp = providers.Factory(DisableTotp, **_code_confirmed_dependencies.kwargs)
+    regenerate_recovery_codes = providers.Factory(
+        RegenerateRecoveryCodes, **_code_confirmed_dependencies.kwargs
+    )
+    # An API client's second step and a browser's differ only in the session they start.
+    _second_step_dependencies = providers.Dict(
+        uow=uow,
+        factors=second_factors,
+        sessions=session_starter,
+        throttle=throttle,
+        clock=clock,
+        templates=email_templates,
+        audit=audit_trail,
+    )
+    verify_mfa = providers.Factory(VerifyMfa, **_second_step_dependencies.kwargs)
+    verify_mfa_in_browser = providers.Factory(
+        VerifyMfaInBrowser, **_second_step_dependencies.kwargs
+    )
+    reset_mfa = providers.Factory(
+        ResetMfa,
+        uow=uow,
+        factors=second_factors,
+        templates=email_templates,
+        audit=audit_trail,
+        gate=admin_gate,
+    )
+
     list_users = providers.Factory(ListUsers, uow=uow)
     get_user = providers.Factory(GetUser, uow=uow)
 
@@ -342,14 +429,21 @@ class Container(containers.DeclarativeContainer):
         policy=password_policy,
         clock=clock,
         audit=audit_trail,
+        gate=admin_gate,
     )
-    list_all_users = providers.Factory(ListAllUsers, uow=uow, audit=audit_trail)
-    activate_user = providers.Factory(ActivateUser, uow=uow, clock=clock, audit=audit_trail)
-    deactivate_user = providers.Factory(DeactivateUser, uow=uow, clock=clock, audit=audit_trail)
-    change_role = providers.Factory(ChangeRole, uow=uow, clock=clock, audit=audit_trail)
-    delete_user = providers.Factory(DeleteUser, uow=uow, audit=audit_trail)
-    get_any_user = providers.Factory(GetAnyUser, uow=uow, audit=audit_trail)
-    list_audit_events = providers.Factory(ListAuditEvents, uow=uow, audit=audit_trail)
+    list_all_users = providers.Factory(ListAllUsers, uow=uow, gate=admin_gate)
+    activate_user = providers.Factory(
+        ActivateUser, uow=uow, clock=clock, audit=audit_trail, gate=admin_gate
+    )
+    deactivate_user = providers.Factory(
+        DeactivateUser, uow=uow, clock=clock, audit=audit_trail, gate=admin_gate
+    )
+    change_role = providers.Factory(
+        ChangeRole, uow=uow, clock=clock, audit=audit_trail, gate=admin_gate
+    )
+    delete_user = providers.Factory(DeleteUser, uow=uow, audit=audit_trail, gate=admin_gate)
+    get_any_user = providers.Factory(GetAnyUser, uow=uow, gate=admin_gate)
+    list_audit_events = providers.Factory(ListAuditEvents, uow=uow, gate=admin_gate)
 
     create_task = providers.Factory(CreateTask, uow=uow, clock=clock)
     list_tasks = providers.Factory(ListTasks, uow=uow)

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from infrastructure.persistence.sqlalchemy.engine import DatabaseTimeouts
 from infrastructure.security.jwt_keys import HMAC_MIN_KEY_BYTES, check_hmac_secret
+from infrastructure.security.secret_box import check_key_material
 
 _TIMEOUTS = DatabaseTimeouts()
 
@@ -49,6 +50,11 @@ class Settings(BaseSettings):
     web_ui: bool = True
     require_email_verification: bool = False
 
+    mfa_encryption_key: SecretStr | None = None
+    """Key material for the TOTP secrets at rest; unset: derived from SECRET_KEY (or the JWT
+    private key). Set it in production, so that rotating SECRET_KEY keeps the secrets readable."""
+    mfa_required_for_admins: bool = False
+
     login_max_failures: int = Field(5, ge=1)
     login_failure_window_seconds: int = Field(900, ge=1)
     login_max_attempts_per_ip_per_minute: int = Field(60, ge=1)
@@ -62,6 +68,12 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_cost: int = Field(65536, ge=8)
     argon2_parallelism: int = Field(4, ge=1)
+
+    @model_validator(mode="after")
+    def _mfa_encryption_key_is_strong(self) -> Self:
+        if self.mfa_encryption_key is not None:
+            check_key_material(self.mfa_encryption_key.get_secret_value().encode())
+        return self
 
     @model_validator(mode="after")
     def _secret_key_is_strong(self) -> Self:

@@ -25,6 +25,12 @@ class AuditEventType(StrEnum):
     ROLE_CHANGED = "role_changed"
     PERMISSION_DENIED = "permission_denied"
     ACCESS_TOKEN_REJECTED = "access_token_rejected"
+    MFA_ENABLED = "mfa_enabled"
+    MFA_DISABLED = "mfa_disabled"
+    MFA_FAILED = "mfa_failed"
+    MFA_RESET = "mfa_reset"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from typing import Protocol
 from application.pagination import PageKey
 from application.ports.audit import AuditEvent, AuditEventType
 from domain.action_tokens import ActionPurpose, ActionToken
+from domain.mfa import MfaToken, RecoveryCode, TotpFactor
 from domain.posts import Post
 from domain.sessions import AuthSession
 from domain.tasks import Priority, Task
@@ -88,7 +89,11 @@ class SessionRepository(Protocol):
         """Store every field of `session`, except that a revoked session stays revoked."""
         ...
 
-    def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None: ...
+    def revoke_all_for_user(
+        self, user_id: uuid.UUID, now: datetime, *, except_session: uuid.UUID | None = None
+    ) -> None:
+        """Revoke every session of the user, but `except_session` when given (the caller's own)."""
+        ...
 
     def list_live_for_user(self, user_id: uuid.UUID, now: datetime) -> list[AuthSession]:
         """Sessions neither revoked nor expired (idle or absolute), newest first."""
@@ -123,6 +128,55 @@ class ActionTokenRepository(Protocol):
 
     def void_for_user(self, user_id: uuid.UUID, purpose: ActionPurpose, now: datetime) -> None:
         """Mark every unused token of this purpose of the user as used."""
+        ...
+
+
+class TotpFactorRepository(Protocol):
+    """At most one authenticator per user, pending or confirmed."""
+
+    def add(self, factor: TotpFactor) -> None: ...
+
+    def get(self, user_id: uuid.UUID) -> TotpFactor | None: ...
+
+    def get_for_update(self, user_id: uuid.UUID) -> TotpFactor | None:
+        """`get`, and the row stays locked against other writers until the unit of work ends."""
+        ...
+
+    def update(self, factor: TotpFactor) -> None:
+        """Store every field of `factor`, except that `last_used_step` never moves back."""
+        ...
+
+    def delete(self, user_id: uuid.UUID) -> None: ...
+
+
+class RecoveryCodeRepository(Protocol):
+    def replace(self, user_id: uuid.UUID, codes: list[RecoveryCode]) -> None:
+        """The user's codes become `codes`: every earlier one, used or not, is gone."""
+        ...
+
+    def use(self, user_id: uuid.UUID, code_hash: str, now: datetime) -> bool:
+        """Mark the user's unused code with this hash used, in one conditional write.
+
+        Of concurrent callers with the same code, exactly one gets True.
+        """
+        ...
+
+    def count_unused(self, user_id: uuid.UUID) -> int: ...
+
+    def delete_for_user(self, user_id: uuid.UUID) -> None: ...
+
+
+class MfaTokenRepository(Protocol):
+    def add(self, token: MfaToken) -> None: ...
+
+    def find(self, token_hash: str) -> MfaToken | None: ...
+
+    def spend(self, token_hash: str, now: datetime) -> bool:
+        """Mark the token spent if it is not yet, in one conditional write (True for one caller)."""
+        ...
+
+    def delete_expired(self, user_id: uuid.UUID, now: datetime) -> None:
+        """Forget the user's tokens that expired before `now`: they can only be refused anyway."""
         ...
 
 

@@ -7,9 +7,12 @@ from application.ports.email import EmailMessage
 from application.ports.repositories import (
     ActionTokenRepository,
     AuditEventRepository,
+    MfaTokenRepository,
     PostRepository,
+    RecoveryCodeRepository,
     SessionRepository,
     TaskRepository,
+    TotpFactorRepository,
     UserRepository,
 )
 
@@ -39,6 +42,9 @@ class UnitOfWork(Protocol):
     posts: PostRepository
     action_tokens: ActionTokenRepository
     audit_events: AuditEventRepository
+    totp_factors: TotpFactorRepository
+    recovery_codes: RecoveryCodeRepository
+    mfa_tokens: MfaTokenRepository
 
     def __enter__(self) -> Self: ...
 

@@ -22,16 +22,27 @@ OPERATOR = Operator()
 Actor = User | Operator
 
 
-def authorize_admin(actor: Actor, audit: AuditTrail) -> None:
-    """Let an admin or the operator through; refuse anyone else, in the audit trail too."""
-    if isinstance(actor, Operator):
-        return
-    if not isinstance(actor, User):
-        raise TypeError(
-            f"an admin use case needs its actor (a User or the Operator), not {actor!r}"
-        )
-    with audit.refusals(actor.id):
-        ensure_admin(actor)
+@dataclass(frozen=True, kw_only=True)
+class AdminGate:
+    """Who may run an admin use case: an admin, or the operator at the command line.
+
+    With `second_factor_required` (MFA_REQUIRED_FOR_ADMINS), an admin without a second factor is
+    refused too (403 `mfa_enrollment_required`) until they set one up; the operator never is.
+    Every refusal is in the audit trail.
+    """
+
+    audit: AuditTrail
+    second_factor_required: bool
+
+    def authorize(self, actor: Actor) -> None:
+        if isinstance(actor, Operator):
+            return
+        if not isinstance(actor, User):
+            raise TypeError(
+                f"an admin use case needs its actor (a User or the Operator), not {actor!r}"
+            )
+        with self.audit.refusals(actor.id):
+            ensure_admin(actor, second_factor_required=self.second_factor_required)
 
 
 def actor_id(actor: Actor) -> uuid.UUID | None:

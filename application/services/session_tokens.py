@@ -4,8 +4,10 @@ Shared by login and password change. Both kinds are the same `AuthSession` (list
 expired alike); only what the client holds differs.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol, TypeVar
 
 from application.ports.clock import Clock
 from application.ports.tokens import AccessTokenService
@@ -31,6 +33,18 @@ class BrowserSignIn:
     """The cookie's value: 256 random bits, stored only as a hash. Never a JWT."""
     session: AuthSession
     user: User
+
+
+class _StartedSession(Protocol):
+    @property
+    def session(self) -> AuthSession: ...
+
+
+Started = TypeVar("Started", bound=_StartedSession)
+"""What starting a session hands the client: `IssuedTokens` (API) or `BrowserSignIn` (pages)."""
+SessionStart = Callable[[UnitOfWork, User], Started]
+"""`SessionStarter.start` or `SessionStarter.start_browser`: how a use case generic over the
+client starts its session."""
 
 
 @dataclass(frozen=True)

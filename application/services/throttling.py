@@ -1,8 +1,11 @@
 """How logins and other guessable actions are throttled; the counting itself is an adapter's."""
 
+import uuid
 from dataclasses import dataclass
 
+from application.audit import AuditTrail
 from application.errors import TooManyAttempts
+from application.ports.audit import AuditEventType
 from application.ports.throttle import RateLimit, RateLimiter
 
 
@@ -25,6 +28,11 @@ def account_key(user_id: object | None, login_name: str) -> str:
     form that names no account must be a key of its own, or a lock would tell which names exist.
     """
     return f"user:{user_id}" if user_id is not None else f"name:{login_name}"
+
+
+def user_account(user_id: object) -> str:
+    """The key of a known account: the one its logins are counted under too."""
+    return account_key(user_id, "")
 
 
 class LoginLocked(TooManyAttempts):
@@ -84,6 +92,19 @@ class Throttle:
                 locked_by=limit,
                 first_in_window=first_in_window,
             ) from None
+
+    def before_sign_in_attempt(
+        self, account: str, ip: str | None, *, audit: AuditTrail, user_id: uuid.UUID | None
+    ) -> None:
+        """`before_attempt` for a sign-in (a password, or the second factor after it), with a lock
+        in the audit trail as `login_throttled`: stored once per lock, since anyone can repeat a
+        refused attempt; each further refusal is a log line only."""
+        try:
+            self.before_attempt(account, ip)
+        except LoginLocked as locked:
+            record = audit.record_alone if locked.first_in_window else audit.log_only
+            record(AuditEventType.LOGIN_THROTTLED, user_id=user_id, details=locked.details)
+            raise
 
     def password_reset_requested(self, email: str, ip: str | None) -> None:
         if ip is not None:

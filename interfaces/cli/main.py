@@ -13,6 +13,7 @@ from application.services.authorization import OPERATOR
 from application.use_cases.admin.create_admin import CreateAdminCommand
 from application.use_cases.admin.list_all_users import ListAllUsersQuery
 from application.use_cases.admin.set_user_active import SetUserActiveCommand
+from application.use_cases.mfa.reset_mfa import ResetMfaCommand
 from domain.errors import DomainError
 from domain.users import User
 from infrastructure.container import Container, build_container
@@ -166,6 +167,13 @@ def deactivate(user: Annotated[str, typer.Argument(help="The user's id or userna
         _container().deactivate_user().execute(SetUserActiveCommand(actor=OPERATOR, user=user))
     )
     typer.echo(f"deactivated {_describe(deactivated)}")
+
+
+@users_app.command("reset-mfa")
+def reset_mfa(user: Annotated[str, typer.Argument(help="The user's id or username.")]) -> None:
+    """Turn off a user's second factor (authenticator app, recovery codes), for one who lost it."""
+    reset = _container().reset_mfa().execute(ResetMfaCommand(actor=OPERATOR, user=user))
+    typer.echo(f"second factor off for {_describe(reset)}")
 
 
 def _describe(user: User) -> str:

@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from starlette.concurrency import run_in_threadpool
 
+from application.use_cases.auth.authenticate_access_token import AuthenticatedCaller
 from domain.users import User
 from infrastructure.container import Container
 from interfaces.http.errors import NotAuthenticated
@@ -61,5 +62,19 @@ async def optional_user(
     return await _authenticate(request, token) if token else None
 
 
+async def current_caller(
+    request: Request, token: Annotated[str | None, Depends(bearer_token)]
+) -> AuthenticatedCaller:
+    """`current_user` with the session the token belongs to, for the routes whose rules spare
+    the caller's own session."""
+    if not token:
+        raise NotAuthenticated()
+    identify = container_of(request).authenticate_access_token().identify
+    if request.app.state.database_in_process:
+        return identify(token)
+    return await run_in_threadpool(identify, token)
+
+
 CurrentUser = Annotated[User, Depends(current_user)]
+CurrentCaller = Annotated[AuthenticatedCaller, Depends(current_caller)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]

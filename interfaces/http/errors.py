@@ -17,11 +17,18 @@ from application.errors import (
     InvalidCredentials,
     InvalidCurrentPassword,
     InvalidCursor,
+    InvalidMfaCode,
+    InvalidMfaToken,
     InvalidRefreshToken,
     InvalidResetToken,
     InvalidToken,
     InvalidVerifyToken,
+    MfaAlreadyEnabled,
+    MfaNotEnabled,
+    MfaRequired,
+    NoPendingSetup,
     PasswordPolicyViolation,
+    RefusedMfaCode,
     SessionNotFound,
     StorageUnavailable,
     TooManyAttempts,
@@ -48,6 +55,13 @@ STATUS_OF: Mapping[type[DomainError], int] = {
     InvalidResetToken: 400,
     InvalidVerifyToken: 400,
     InvalidRefreshToken: 401,
+    MfaRequired: 401,
+    InvalidMfaToken: 401,
+    RefusedMfaCode: 401,
+    InvalidMfaCode: 400,
+    MfaAlreadyEnabled: 409,
+    NoPendingSetup: 409,
+    MfaNotEnabled: 409,
     SessionNotFound: 404,
     TooManyAttempts: 429,
     AccountInactive: 403,
@@ -80,8 +94,9 @@ HTTP_CODES: Mapping[int, str] = {
 }
 
 # A field whose name holds one of these words is never echoed in a 422: every password, token
-# and secret of the contract (`client_secret` of /auth/token's form included), and those to come.
-SENSITIVE_WORDS = ("password", "token", "secret")
+# and secret of the contract (`client_secret` of /auth/token's form included), the second
+# factor's codes, and those to come.
+SENSITIVE_WORDS = ("password", "token", "secret", "code")
 
 
 def is_sensitive(field: object) -> bool:
@@ -93,14 +108,22 @@ class NotAuthenticated(Exception):
 
 
 def error_response(
-    status: int, code: str, detail: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    extra: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
-    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+    body = {"detail": detail, "code": code, **(extra or {})}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
-def unauthorized(code: str, detail: str, *, token_was_sent: bool) -> JSONResponse:
+def unauthorized(
+    code: str, detail: str, *, token_was_sent: bool, extra: Mapping[str, Any] | None = None
+) -> JSONResponse:
     challenge = 'Bearer error="invalid_token"' if token_was_sent else "Bearer"
-    return error_response(401, code, detail, {"WWW-Authenticate": challenge})
+    return error_response(401, code, detail, {"WWW-Authenticate": challenge}, extra=extra)
 
 
 def status_of(error: DomainError) -> int:
@@ -119,6 +142,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidField | PasswordPolicyViolation):
         return JSONResponse(validation_body(exc.field, exc.detail, exc.code), status_code=422)
     status = status_of(exc)
+    if isinstance(exc, MfaRequired):
+        second_step = {"mfa_token": exc.mfa_token, "methods": exc.methods}
+        return unauthorized(exc.code, exc.detail, token_was_sent=False, extra=second_step)
     if status == 401:
         token_was_sent = isinstance(exc, InvalidToken | InvalidRefreshToken)
         return unauthorized(exc.code, exc.detail, token_was_sent=token_was_sent)

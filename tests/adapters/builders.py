@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from application.ports.audit import AuditEvent, AuditEventType
 from application.ports.unit_of_work import UnitOfWork
 from domain.action_tokens import ActionPurpose, ActionToken
+from domain.mfa import MfaToken, RecoveryCode, TotpFactor
 from domain.posts import Post
 from domain.sessions import AuthSession
 from domain.tasks import Priority, Task
@@ -106,6 +107,32 @@ def make_action_token(
         user_id=user.id,
         purpose=purpose,
         email=user.email,
+        now=now,
+    )
+
+
+def make_totp_factor(
+    user: User,
+    *,
+    sealed_secret: str = "v1.sealed-secret",  # noqa: S107 - no secret: a placeholder
+    now: datetime = T0,
+) -> TotpFactor:
+    return TotpFactor.pending(user_id=user.id, sealed_secret=sealed_secret, now=now)
+
+
+def make_recovery_code(
+    user: User, *, code_hash: str | None = None, now: datetime = T0
+) -> RecoveryCode:
+    return RecoveryCode(
+        user_id=user.id, code_hash=code_hash or uuid.uuid4().hex * 2, created_at=now
+    )
+
+
+def make_mfa_token(user: User, *, token_hash: str | None = None, now: datetime = T0) -> MfaToken:
+    return MfaToken.issue(
+        token_hash=token_hash or uuid.uuid4().hex * 2,
+        user_id=user.id,
+        token_version=user.token_version,
         now=now,
     )
 

@@ -21,14 +21,21 @@ from infrastructure.persistence.sqlalchemy import (
     metadata,
 )
 from infrastructure.persistence.sqlalchemy.engine import create_migration_engine
-from infrastructure.persistence.sqlalchemy.mapping import action_token_values, task_values
-from infrastructure.persistence.sqlalchemy.tables import action_tokens, tasks
+from infrastructure.persistence.sqlalchemy.mapping import (
+    action_token_values,
+    task_values,
+    user_values,
+)
+from infrastructure.persistence.sqlalchemy.tables import action_tokens, tasks, users
 from tests.adapters.builders import (
     make_action_token,
     make_audit_event,
+    make_mfa_token,
     make_post,
+    make_recovery_code,
     make_session,
     make_task,
+    make_totp_factor,
     make_user,
 )
 
@@ -37,12 +44,14 @@ ACCOUNT_TABLES = {"users", "auth_sessions", "refresh_tokens"}
 CONTENT_TABLES = ACCOUNT_TABLES | {"tasks", "posts"}
 ALL_TABLES = CONTENT_TABLES | {"action_tokens", "audit_events"}
 WITH_BROWSER_KEYS = ALL_TABLES | {"browser_keys"}
+WITH_MFA = WITH_BROWSER_KEYS | {"totp_factors", "recovery_codes", "mfa_tokens"}
 # Every revision, oldest first, with the tables there are once it has run.
 REVISIONS = [
     ("0878ec7edb1c", ACCOUNT_TABLES),
     ("337b7b2dd971", CONTENT_TABLES),
     ("55f118c6a97a", ALL_TABLES),
     ("8fd5506cd3dc", WITH_BROWSER_KEYS),
+    ("be3a69ce83a7", WITH_MFA),
 ]
 
 
@@ -103,7 +112,7 @@ def test_the_migrated_schema_is_exactly_the_tables_schema(empty_database):
     metadata.create_all(engine)
     engine.dispose()
 
-    assert set(schema_of(migrated)) == WITH_BROWSER_KEYS
+    assert set(schema_of(migrated)) == REVISIONS[-1][1]
     assert schema_of(migrated) == schema_of(created)
 
 
@@ -115,6 +124,7 @@ def test_the_migrated_schema_is_exactly_the_tables_schema(empty_database):
         "ix_posts_author_id_created_at_id",
         "ix_posts_published_created_at_id",
         "ix_action_tokens_user_id",
+        "ix_mfa_tokens_user_id",
         "ix_audit_events_occurred_at_id",
         "ix_audit_events_event_type_occurred_at_id",
         "ix_audit_events_user_id_occurred_at_id",
@@ -142,6 +152,8 @@ def test_the_migrated_schema_serves_the_repositories_and_cascades(empty_database
     task, post = make_task(alice, due_date=date(2024, 5, 2)), make_post(alice)
     token = make_action_token(alice)
     event = make_audit_event(user_id=alice.id, details={"nested": {"ok": True, "n": 1}})
+    factor = make_totp_factor(alice)
+    code, mfa_token = make_recovery_code(alice), make_mfa_token(alice)
     try:
         with SqlAlchemyUnitOfWork(engine) as uow:
             uow.users.add(alice)
@@ -151,9 +163,15 @@ def test_the_migrated_schema_serves_the_repositories_and_cascades(empty_database
             uow.posts.add(post)
             uow.action_tokens.add(token)
             uow.audit_events.add(event)
+            uow.totp_factors.add(factor)
+            uow.recovery_codes.replace(alice.id, [code])
+            uow.mfa_tokens.add(mfa_token)
             uow.commit()
         with SqlAlchemyUnitOfWork(engine) as uow:
             assert uow.users.get_by_username("ALICE") == alice
+            assert uow.totp_factors.get(alice.id) == factor
+            assert uow.recovery_codes.count_unused(alice.id) == 1
+            assert uow.mfa_tokens.find(mfa_token.token_hash) == mfa_token
             assert uow.sessions.get_with_user(session.id) == (session, alice)
             assert uow.tasks.get(alice.id, task.id) == task
             assert uow.posts.get(post.id) == AuthoredPost(post=post, author=alice)
@@ -166,6 +184,9 @@ def test_the_migrated_schema_serves_the_repositories_and_cascades(empty_database
             assert uow.tasks.get(alice.id, task.id) is None
             assert uow.posts.get(post.id) is None
             assert uow.action_tokens.find(token.token_hash, token.purpose) is None
+            assert uow.totp_factors.get(alice.id) is None
+            assert uow.recovery_codes.count_unused(alice.id) == 0
+            assert uow.mfa_tokens.find(mfa_token.token_hash) is None
             # The audit trail has no foreign key: it outlives the user.
             assert uow.audit_events.list(AuditFilter(), limit=10, after=None) == [event]
     finally:
@@ -214,6 +235,30 @@ def test_downgrading_a_revision_leaves_exactly_the_schema_before_it(empty_databa
     assert schema_of(url) == schema_of(before)
     AlembicMigrator(url).upgrade()
     AlembicMigrator(url).check()
+
+
+def test_accounts_made_before_mfa_have_it_off_and_keep_their_password(empty_database):
+    """The MFA revision adds users.mfa_enabled and users.has_password to existing rows."""
+    url = empty_database()
+    run_alembic(url, "upgrade", "8fd5506cd3dc")
+    alice = make_user("Alice")
+    old_columns = user_values(alice)
+    del old_columns["mfa_enabled"], old_columns["has_password"]
+    engine = create_migration_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(users).values(old_columns))
+    engine.dispose()
+
+    AlembicMigrator(url).upgrade()
+
+    engine = create_database_engine(url)
+    try:
+        with SqlAlchemyUnitOfWork(engine) as uow:
+            migrated = uow.users.get(alice.id)
+        assert migrated is not None
+        assert (migrated.mfa_enabled, migrated.has_password) == (False, True)
+    finally:
+        engine.dispose()
 
 
 def run_alembic(url: str, *arguments: str) -> None:

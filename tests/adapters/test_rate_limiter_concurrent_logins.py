@@ -6,6 +6,7 @@ check or been refused, so they all overlap: had an attempt been counted only aft
 every one of them would have been let through to Argon2.
 """
 
+import secrets
 import threading
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import redis
 from application.audit import AuditTrail
 from application.errors import InvalidCredentials, TooManyAttempts
 from application.ports.throttle import RateLimiter
+from application.services.second_factor import SecondFactors
 from application.services.session_tokens import SessionStarter
 from application.services.throttling import Throttle
 from application.use_cases.auth.login import Login, LoginCommand
@@ -23,6 +25,8 @@ from domain.users import User
 from infrastructure.after_commit import LogAndSend
 from infrastructure.container import throttle_policy
 from infrastructure.persistence.memory import MemoryDatabase, MemoryUnitOfWork
+from infrastructure.security.secret_box import AesGcmSecretBox
+from infrastructure.security.totp import PyotpTotp
 from infrastructure.throttle import LimitsRateLimiter, memory_rate_limiter, redis_storage
 from tests.services import require_redis
 from tests.unit.conftest import LIFETIMES, SETTINGS, STRONG_PASSWORD
@@ -103,6 +107,9 @@ def test_concurrent_wrong_logins_get_at_most_the_limit_of_password_checks(
             uow=MemoryUnitOfWork(database, after_commit),
             hasher=hasher,
             sessions=SessionStarter(tokens=FakeAccessTokens(), clock=clock, lifetimes=LIFETIMES),
+            factors=SecondFactors(
+                totp=PyotpTotp(), secret_box=AesGcmSecretBox(secrets.token_bytes(32)), clock=clock
+            ),
             throttle=throttle,
             audit=audit,
             require_email_verification=False,

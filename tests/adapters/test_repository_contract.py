@@ -275,6 +275,8 @@ def test_update_stores_every_field(uow_factory):
         token_version=4,
         created_at=T0 - timedelta(days=1),
         updated_at=later,
+        mfa_enabled=True,
+        has_password=False,
     )
     unchanged = [f.name for f in fields(User) if getattr(changed, f.name) == getattr(alice, f.name)]
     assert unchanged == ["id"]
@@ -530,6 +532,24 @@ def test_revoke_all_for_user_revokes_only_that_users_live_sessions(uow_factory):
     assert get_session(uow_factory, live.id) == replace(live, revoked_at=later)
     assert get_session(uow_factory, revoked.id) == revoked
     assert get_session(uow_factory, bobs.id) == bobs
+
+
+def test_revoke_all_for_user_may_spare_the_callers_own_session(uow_factory):
+    alice = make_user("Alice")
+    own, other = make_session(alice), make_session(alice)
+    with uow_factory() as uow:
+        uow.users.add(alice)
+        uow.sessions.add(own)
+        uow.sessions.add(other)
+        uow.commit()
+    later = T0 + timedelta(hours=1)
+
+    with uow_factory() as uow:
+        uow.sessions.revoke_all_for_user(alice.id, later, except_session=own.id)
+        uow.commit()
+
+    assert get_session(uow_factory, own.id) == own
+    assert get_session(uow_factory, other.id) == replace(other, revoked_at=later)
 
 
 def test_a_session_needs_an_existing_user(uow_factory):

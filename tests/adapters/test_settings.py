@@ -4,7 +4,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from application.ports.secret_box import SecretUnreadable
 from infrastructure import settings as settings_module
+from infrastructure.container import build_container
 from infrastructure.settings import Settings
 
 
@@ -101,3 +103,42 @@ def test_database_timeouts_have_defaults_of_a_few_seconds_and_are_read_from_the_
 def test_a_database_timeout_that_is_not_positive_is_refused(name: str, value: float) -> None:
     with pytest.raises(ValidationError, match=name):
         make(**{name: value})
+
+
+STRONG_KEY = "k" * 16 + "0123456789abcdefXYZ"
+OTHER_KEY = "q" * 16 + "9876543210fedcbaUVW"
+
+
+def test_the_mfa_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MFA_ENCRYPTION_KEY", OTHER_KEY)
+    monkeypatch.setenv("MFA_REQUIRED_FOR_ADMINS", "true")
+    settings = make()
+    assert settings.mfa_encryption_key is not None
+    assert settings.mfa_encryption_key.get_secret_value() == OTHER_KEY
+    assert settings.mfa_required_for_admins is True
+    monkeypatch.delenv("MFA_ENCRYPTION_KEY")
+    monkeypatch.delenv("MFA_REQUIRED_FOR_ADMINS")
+    assert (make().mfa_encryption_key, make().mfa_required_for_admins) == (None, False)
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 40])
+def test_a_weak_mfa_encryption_key_is_refused_at_start(key: str) -> None:
+    with pytest.raises(ValidationError, match="MFA_ENCRYPTION_KEY"):
+        make(mfa_encryption_key=key)
+
+
+def sealed_and_reopened(sealing: Settings, opening: Settings) -> str:
+    secret = build_container(sealing).secret_box().seal("JBSWY3DPEHPK3PXP", context="alice")
+    return build_container(opening).secret_box().open(secret, context="alice")
+
+
+def test_mfa_encryption_key_outlives_a_secret_key_rotation() -> None:
+    before = make(secret_key=STRONG_KEY, mfa_encryption_key=OTHER_KEY + "!")
+    after = make(secret_key=OTHER_KEY, mfa_encryption_key=OTHER_KEY + "!")
+    assert sealed_and_reopened(before, after) == "JBSWY3DPEHPK3PXP"
+
+
+def test_without_it_the_key_is_derived_from_the_secret_key() -> None:
+    assert sealed_and_reopened(make(secret_key=STRONG_KEY), make(secret_key=STRONG_KEY))
+    with pytest.raises(SecretUnreadable):
+        sealed_and_reopened(make(secret_key=STRONG_KEY), make(secret_key=OTHER_KEY))

@@ -11,6 +11,8 @@ USER_PRIVATE_FIELDS = {
     "role",
     "is_active",
     "email_verified",
+    "mfa_enabled",
+    "has_password",
     "created_at",
 }
 

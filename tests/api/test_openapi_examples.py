@@ -23,6 +23,13 @@ EXPECTED_STATUS = {
     ("POST", "/auth/forgot-password"): 202,
     ("POST", "/auth/reset-password"): 400,
     ("POST", "/auth/verify"): 400,
+    # The password example is right; no setup was started nor any second factor turned on, and
+    # the mfa_token is a placeholder.
+    ("POST", "/auth/mfa/totp/setup"): 200,
+    ("POST", "/auth/mfa/totp/confirm"): 409,
+    ("DELETE", "/auth/mfa/totp"): 409,
+    ("POST", "/auth/mfa/recovery-codes"): 409,
+    ("POST", "/auth/mfa/verify"): 401,
     ("PATCH", "/users/me"): 200,
     ("PATCH", "/users/me/password"): 200,
     ("PATCH", "/users/me/deactivate"): 204,

@@ -14,7 +14,9 @@ class TestMe:
         response = api.client.get("/users/me", headers=bearer(token))
         assert response.status_code == 200
         assert response.json()["username"] == "alice"
-        assert "password" not in response.text
+        # Whether the account has a password, never the password or its hash.
+        assert {key for key in response.json() if "password" in key} == {"has_password"}
+        assert "password_hash" not in response.text
         assert "$argon2" not in response.text
 
     def test_update_changes_only_the_fields_sent(self, api: Api) -> None:

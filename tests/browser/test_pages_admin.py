@@ -61,3 +61,30 @@ def test_a_plain_user_gets_the_403_page_on_the_admin_pages(app_server: Server, p
         assert answer.status == 403, path
         expect(page.get_by_role("heading", name="You may not do that", level=1)).to_be_visible()
         expect(page.get_by_text("This action requires the admin role.")).to_be_visible()
+
+
+HOSTILE_NAME = '<script>alert("name")</script><img src=x onerror=alert(1)>'
+
+
+def test_markup_in_a_full_name_is_shown_as_text(app_server: Server, page: Page) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    person = register_by_api(app_server)
+    token = api_login(app_server, person)["access_token"]
+    renamed = httpx.patch(
+        app_server.url + "/users/me",
+        json={"full_name": HOSTILE_NAME},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert renamed.status_code == 200, renamed.text
+
+    log_in(page, app_server, person)
+    page.goto(app_server.url + "/app/account")
+    expect(page.get_by_label("Full name (optional)")).to_have_value(HOSTILE_NAME)
+    page.get_by_role("button", name="Log out", exact=True).click()
+    log_in(page, app_server, admin_by_cli(app_server))
+    page.goto(app_server.url + f"/app/admin/users?q={person.username}")
+    expect(page.get_by_text(HOSTILE_NAME, exact=False)).to_be_visible()
+    assert page.locator("main script, main img").count() == 0
+    assert dialogs == []

@@ -1,11 +1,13 @@
 """The `tessera` command line, run as a real process: exit codes, one-line errors, real effects."""
 
+import json
 import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
@@ -198,11 +200,52 @@ def test_create_admin_refuses_a_username_the_api_refuses(database_url: str) -> N
     assert tessera(database_url, "users", "list").stdout == ""
 
 
+def test_reset_mfa_lets_a_locked_out_admin_in_with_the_password_alone(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The admin lost the authenticator and the recovery codes: the operator turns it off."""
+    created = tessera(database_url, *ADMIN, "--password-stdin", stdin=STRONG_PASSWORD + "\n")
+    assert created.returncode == 0, created.stderr
+    settings = make_settings(tmp_path, database_url=database_url)
+    credentials = {"username": "root", "password": STRONG_PASSWORD}
+    with TestClient(create_app(build_container(settings))) as client:
+        token = client.post("/auth/login", json=credentials).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        secret = client.post(
+            "/auth/mfa/totp/setup", headers=headers, json={"password": STRONG_PASSWORD}
+        ).json()["secret"]
+        code = pyotp.TOTP(secret).now()
+        confirmed = client.post("/auth/mfa/totp/confirm", headers=headers, json={"code": code})
+        assert confirmed.status_code == 200, confirmed.text
+        assert client.post("/auth/login", json=credentials).json()["code"] == "mfa_required"
+
+    reset = tessera(database_url, "users", "reset-mfa", "ROOT")
+
+    assert reset.returncode == 0, reset.stderr
+    assert "second factor off" in reset.stdout
+    with TestClient(create_app(build_container(settings))) as client:
+        response = client.post("/auth/login", json=credentials)
+    assert response.status_code == 200, response.text
+    assert response.json()["user"]["mfa_enabled"] is False
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
+        (event,) = db.execute(
+            "SELECT details FROM audit_events WHERE event_type = 'mfa_reset'"
+        ).fetchall()
+        remaining = db.execute("SELECT count(*) FROM totp_factors").fetchone()
+    assert json.loads(event[0]) == {"was_enabled": True}
+    assert remaining == (0,)
+
+
+def test_reset_mfa_of_an_unknown_user_fails_in_one_line(database_url: str) -> None:
+    assert_one_line_failure(tessera(database_url, "users", "reset-mfa", "nobody"), "not found")
+
+
 ACCOUNT_COMMANDS = [
     ["users", "list"],
     [*ADMIN, "--password-stdin"],
     ["users", "activate", "root"],
     ["users", "deactivate", "root"],
+    ["users", "reset-mfa", "root"],
 ]
 
 

@@ -19,6 +19,7 @@ from tests.unit.fakes import (
     FakeAccessTokens,
     FakeClock,
     FakePasswordHasher,
+    FakeTotp,
     RecordingEmailSender,
     RecordingSecurityLog,
 )
@@ -52,6 +53,7 @@ class World:
     audit: AuditTrail
     templates: EmailTemplates
     mailer: VerificationMailer
+    totp: FakeTotp
 
     container: Container
     """The service's own wiring, with these fakes in it: `world.container.login()`."""
@@ -78,6 +80,8 @@ def world() -> World:
     container.rate_limiter.override(providers.Object(limiter))
     container.email_sender.override(providers.Object(emails))
     container.security_log.override(providers.Object(security_log))
+    totp = FakeTotp()
+    container.totp.override(providers.Object(totp))
     return World(
         database=container.memory_database(),
         clock=clock,
@@ -92,5 +96,6 @@ def world() -> World:
         audit=container.audit_trail(),
         templates=container.email_templates(),
         mailer=container.verification_mailer(),
+        totp=totp,
         container=container,
     )

@@ -1,5 +1,6 @@
 """Fast fakes for the ports the memory adapter does not cover: no real hashing cost, a settable clock."""
 
+import hashlib
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -115,3 +116,36 @@ class CountingRateLimiter:
 
     def clear(self, limit: RateLimit, key: str) -> None:
         self.hits.pop((limit, key), None)
+
+
+class FakeTotp:
+    """A readable stand-in for RFC 6238: each step's code comes from a hash of the secret and the
+    step, so a FakeClock decides which codes are current (pyotp has its own tests)."""
+
+    step_seconds = 30
+
+    def __init__(self) -> None:
+        self.issued = 0
+
+    def new_secret(self) -> str:
+        self.issued += 1
+        return f"FAKESECRET{self.issued:06d}"
+
+    def provisioning_uri(self, secret: str, *, account: str, issuer: str) -> str:
+        return f"otpauth://totp/{issuer}:{account}?secret={secret}&issuer={issuer}"
+
+    def step_at(self, at: datetime) -> int:
+        return int(at.timestamp()) // self.step_seconds
+
+    def code(self, secret: str, step: int) -> str:
+        digest = hashlib.sha256(f"{secret}:{step}".encode()).hexdigest()
+        return f"{int(digest, 16) % 1_000_000:06d}"
+
+    def code_at(self, secret: str, at: datetime) -> str:
+        return self.code(secret, self.step_at(at))
+
+    def matching_step(self, secret: str, code: str, at: datetime) -> int | None:
+        now = self.step_at(at)
+        return next(
+            (step for step in (now - 1, now, now + 1) if self.code(secret, step) == code), None
+        )

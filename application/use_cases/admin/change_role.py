@@ -4,7 +4,7 @@ from application.audit import AuditTrail
 from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import Actor, actor_id, authorize_admin
+from application.services.authorization import Actor, AdminGate, actor_id
 from application.services.user_reference import find_user
 from domain.users import Role, User, ensure_an_admin_remains
 
@@ -27,9 +27,10 @@ class ChangeRole:
     uow: UnitOfWork
     clock: Clock
     audit: AuditTrail
+    gate: AdminGate
 
     def execute(self, command: ChangeRoleCommand) -> User:
-        authorize_admin(command.actor, self.audit)
+        self.gate.authorize(command.actor)
         now = self.clock.now()
         with self.uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.

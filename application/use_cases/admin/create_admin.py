@@ -7,7 +7,7 @@ from application.ports.clock import Clock
 from application.ports.password_hasher import PasswordHasher
 from application.ports.password_policy import PasswordPolicy
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import Actor, actor_id, authorize_admin
+from application.services.authorization import Actor, AdminGate, actor_id
 from application.services.uniqueness import ensure_email_free, ensure_username_free
 from domain.passwords import normalize_password
 from domain.users import Role, User, normalize_email, validate_username
@@ -34,9 +34,10 @@ class CreateAdmin:
     policy: PasswordPolicy
     clock: Clock
     audit: AuditTrail
+    gate: AdminGate
 
     def execute(self, command: CreateAdminCommand) -> User:
-        authorize_admin(command.actor, self.audit)
+        self.gate.authorize(command.actor)
         username = validate_username(command.username)
         email = normalize_email(command.email)
         password = normalize_password(command.password)

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from application.audit import AuditTrail
 from application.ports.audit import AuditEventType
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import Actor, actor_id, authorize_admin
+from application.services.authorization import Actor, AdminGate, actor_id
 from application.services.user_reference import find_user
 from domain.users import ensure_an_admin_remains
 
@@ -21,9 +21,10 @@ class DeleteUser:
 
     uow: UnitOfWork
     audit: AuditTrail
+    gate: AdminGate
 
     def execute(self, command: DeleteUserCommand) -> None:
-        authorize_admin(command.actor, self.audit)
+        self.gate.authorize(command.actor)
         with self.uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.
             active_admins = uow.users.count_active_admins()

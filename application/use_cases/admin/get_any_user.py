@@ -1,8 +1,7 @@
 from dataclasses import dataclass
 
-from application.audit import AuditTrail
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import Actor, authorize_admin
+from application.services.authorization import Actor, AdminGate
 from application.services.user_reference import find_user
 from domain.users import User
 
@@ -19,9 +18,9 @@ class GetAnyUser:
     """Any account, active or not, with its private fields: for admins."""
 
     uow: UnitOfWork
-    audit: AuditTrail
+    gate: AdminGate
 
     def execute(self, query: GetAnyUserQuery) -> User:
-        authorize_admin(query.actor, self.audit)
+        self.gate.authorize(query.actor)
         with self.uow.read_only() as uow:
             return find_user(uow, query.user)

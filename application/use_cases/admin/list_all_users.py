@@ -1,10 +1,9 @@
 from dataclasses import dataclass
 
-from application.audit import AuditTrail
 from application.pagination import DEFAULT_PAGE_SIZE, Page, creation_key, decode_cursor, page_of
 from application.ports.repositories import UserFilter
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import Actor, authorize_admin
+from application.services.authorization import Actor, AdminGate
 from domain.users import Role, User
 
 
@@ -25,10 +24,10 @@ class ListAllUsers:
     For admins, and for the operator at the command line."""
 
     uow: UnitOfWork
-    audit: AuditTrail
+    gate: AdminGate
 
     def execute(self, query: ListAllUsersQuery) -> Page[User]:
-        authorize_admin(query.actor, self.audit)
+        self.gate.authorize(query.actor)
         after = decode_cursor(query.cursor)
         user_filter = UserFilter(
             search=query.search, role=query.role, active=None if query.include_inactive else True

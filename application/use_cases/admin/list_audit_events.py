@@ -1,12 +1,11 @@
 import uuid
 from dataclasses import dataclass
 
-from application.audit import AuditTrail
 from application.pagination import DEFAULT_PAGE_SIZE, Page, PageKey, decode_cursor, page_of
 from application.ports.audit import AuditEvent, AuditEventType
 from application.ports.repositories import AuditFilter
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import Actor, authorize_admin
+from application.services.authorization import Actor, AdminGate
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,10 +26,10 @@ class ListAuditEvents:
     """The security audit trail, newest first: for admins."""
 
     uow: UnitOfWork
-    audit: AuditTrail
+    gate: AdminGate
 
     def execute(self, query: ListAuditEventsQuery) -> Page[AuditEvent]:
-        authorize_admin(query.actor, self.audit)
+        self.gate.authorize(query.actor)
         after = decode_cursor(query.cursor)
         audit_filter = AuditFilter(event_type=query.event_type, user_id=query.user_id)
         with self.uow.read_only() as uow:

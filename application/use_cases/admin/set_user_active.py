@@ -4,7 +4,7 @@ from application.audit import AuditTrail
 from application.ports.audit import AuditEventType
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
-from application.services.authorization import Actor, actor_id, authorize_admin
+from application.services.authorization import Actor, AdminGate, actor_id
 from application.services.user_reference import find_user
 from domain.users import User, ensure_an_admin_remains
 
@@ -23,9 +23,10 @@ class ActivateUser:
     uow: UnitOfWork
     clock: Clock
     audit: AuditTrail
+    gate: AdminGate
 
     def execute(self, command: SetUserActiveCommand) -> User:
-        authorize_admin(command.actor, self.audit)
+        self.gate.authorize(command.actor)
         with self.uow as uow:
             user = find_user(uow, command.user, for_update=True)
             user.activate(self.clock.now())
@@ -47,9 +48,10 @@ class DeactivateUser:
     uow: UnitOfWork
     clock: Clock
     audit: AuditTrail
+    gate: AdminGate
 
     def execute(self, command: SetUserActiveCommand) -> User:
-        authorize_admin(command.actor, self.audit)
+        self.gate.authorize(command.actor)
         now = self.clock.now()
         with self.uow as uow:
             # The admins first, then the user: every last-admin guard locks in this order.

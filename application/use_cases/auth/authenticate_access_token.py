@@ -1,3 +1,4 @@
+import uuid
 from dataclasses import dataclass
 
 from application.audit import AuditTrail
@@ -7,6 +8,13 @@ from application.ports.clock import Clock
 from application.ports.tokens import AccessTokenService
 from application.ports.unit_of_work import UnitOfWork
 from domain.users import User
+
+
+@dataclass(frozen=True)
+class AuthenticatedCaller:
+    user: User
+    session_id: uuid.UUID
+    """The session the token belongs to: the caller's own, for "every other session" rules."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +34,10 @@ class AuthenticateAccessToken:
     audit: AuditTrail
 
     def execute(self, token: str) -> User:
+        return self.identify(token).user
+
+    def identify(self, token: str) -> AuthenticatedCaller:
+        """`execute`, with the session the token belongs to."""
         try:
             claims = self.tokens.verify(token)
         except InvalidToken:
@@ -46,7 +58,7 @@ class AuthenticateAccessToken:
             with self.audit.refusals(user.id):
                 if not user.is_active:
                     raise AccountInactive()
-            return user
+            return AuthenticatedCaller(user=user, session_id=session.id)
         raise InvalidToken()
 
     def _rejected(self, reason: str) -> None:

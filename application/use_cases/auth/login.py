@@ -1,6 +1,4 @@
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
 
 from application.audit import AuditTrail
 from application.errors import (
@@ -12,10 +10,16 @@ from application.ports.audit import AuditEventType
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
 from application.request_context import current_request
-from application.services.session_tokens import BrowserSignIn, IssuedTokens, SessionStarter
-from application.services.throttling import LoginLocked, Throttle, account_key
+from application.services.second_factor import SecondFactors
+from application.services.session_tokens import (
+    BrowserSignIn,
+    IssuedTokens,
+    SessionStart,
+    SessionStarter,
+    Started,
+)
+from application.services.throttling import Throttle, account_key
 from domain.passwords import normalize_password
-from domain.sessions import AuthSession
 from domain.users import User, username_key
 
 
@@ -24,14 +28,6 @@ class LoginCommand:
     login: str
     """A username or an email address, any case."""
     password: str
-
-
-class _Started(Protocol):
-    @property
-    def session(self) -> AuthSession: ...
-
-
-Started = TypeVar("Started", bound=_Started)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,44 +39,40 @@ class _PasswordLogin:
     hash made with old parameters is upgraded on success, never on failure. Too many failures for one
     account, or attempts from one IP, are refused (429) before any password is checked: each attempt
     is counted before its check, and a success clears the account's count.
+
+    With a second factor on, a correct password starts no session: the answer is 401
+    `mfa_required` with a single-use `mfa_token` (valid 5 minutes) and the `methods` that may
+    complete the login at `POST /auth/mfa/verify`. That attempt stays counted against the account
+    until the second factor succeeds, so a stolen password cannot reset the count of wrong codes.
+    A wrong password is answered exactly as for an account without a second factor.
     """
 
     uow: UnitOfWork
     hasher: PasswordHasher
     sessions: SessionStarter
+    factors: SecondFactors
     throttle: Throttle
     audit: AuditTrail
     require_email_verification: bool
 
-    def _login(
-        self, command: LoginCommand, start: Callable[[UnitOfWork, User], Started]
-    ) -> Started:
+    def _login(self, command: LoginCommand, start: SessionStart[Started]) -> Started:
         password = normalize_password(command.password)
         # The slow verify runs outside any transaction, so no connection is held while hashing.
         with self.uow.read_only() as uow:
             user = _find_by_login(uow, command.login)
         user_id = user.id if user else None
         account = account_key(user_id, lookup_form(command.login))
-        try:
-            self.throttle.before_attempt(account, current_request().ip)
-        except LoginLocked as locked:
-            # Stored once per lock: anyone can repeat a refused attempt, and each is a log line.
-            if locked.first_in_window:
-                self.audit.record_alone(
-                    AuditEventType.LOGIN_THROTTLED, user_id=user_id, details=locked.details
-                )
-            else:
-                self.audit.log_only(
-                    AuditEventType.LOGIN_THROTTLED, user_id=user_id, details=locked.details
-                )
-            raise
+        self.throttle.before_sign_in_attempt(
+            account, current_request().ip, audit=self.audit, user_id=user_id
+        )
         if user is None or not self.hasher.verify(user.password_hash, password):
             if user is None:
                 self.hasher.verify(self.hasher.dummy_hash, password)
             # Nothing of an unknown name is kept: it is often a password typed in the wrong field.
             self.audit.record_alone(AuditEventType.LOGIN_FAILED, user_id=user_id)
             raise InvalidCredentials()
-        self.throttle.succeeded(account)
+        if not user.mfa_enabled:
+            self.throttle.succeeded(account)
         with self.audit.refusals(user.id):
             if not user.is_active:
                 raise AccountInactive()
@@ -88,9 +80,7 @@ class _PasswordLogin:
                 raise EmailNotVerified()
         return self._start_session(user, password, start)
 
-    def _start_session(
-        self, user: User, password: str, start: Callable[[UnitOfWork, User], Started]
-    ) -> Started:
+    def _start_session(self, user: User, password: str, start: SessionStart[Started]) -> Started:
         verified_hash = user.password_hash
         upgraded_hash = (
             self.hasher.hash(password) if self.hasher.needs_rehash(verified_hash) else None
@@ -102,6 +92,10 @@ class _PasswordLogin:
             if upgraded_hash is not None:
                 current.password_hash = upgraded_hash
                 uow.users.update(current)
+            if current.mfa_enabled:
+                second_step = self.factors.second_step(uow, current)
+                uow.commit()
+                raise second_step
             issued = start(uow, current)
             self.audit.record(
                 uow,

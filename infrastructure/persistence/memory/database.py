@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from application.ports.audit import AuditEvent
 from application.ports.repositories import RefreshTokenRecord
 from domain.action_tokens import ActionToken
+from domain.mfa import MfaToken, RecoveryCode, TotpFactor
 from domain.posts import Post
 from domain.sessions import AuthSession
 from domain.tasks import Task
@@ -47,6 +48,9 @@ class Tables:
     posts: dict[uuid.UUID, Post] = field(default_factory=dict)
     action_tokens: dict[str, ActionToken] = field(default_factory=dict)
     audit_events: dict[uuid.UUID, AuditEvent] = field(default_factory=dict)
+    totp_factors: dict[uuid.UUID, TotpFactor] = field(default_factory=dict)
+    recovery_codes: dict[tuple[uuid.UUID, str], RecoveryCode] = field(default_factory=dict)
+    mfa_tokens: dict[str, MfaToken] = field(default_factory=dict)
 
     def copy(self) -> "Tables":
         return Tables(**{table.name: dict(getattr(self, table.name)) for table in fields(self)})
@@ -74,6 +78,9 @@ FOREIGN_KEYS = (
     ForeignKey(child="tasks", column="owner_id", parent="users"),
     ForeignKey(child="posts", column="author_id", parent="users"),
     ForeignKey(child="action_tokens", column="user_id", parent="users"),
+    ForeignKey(child="totp_factors", column="user_id", parent="users"),
+    ForeignKey(child="recovery_codes", column="user_id", parent="users"),
+    ForeignKey(child="mfa_tokens", column="user_id", parent="users"),
 )
 
 

@@ -49,9 +49,15 @@ class MemorySessionRepository:
             session = replace(session, revoked_at=stored.revoked_at)
         replace_row(self._tables(), "sessions", session.id, session)
 
-    def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None:
+    def revoke_all_for_user(
+        self, user_id: uuid.UUID, now: datetime, *, except_session: uuid.UUID | None = None
+    ) -> None:
         tables = self._tables()
-        owned = [session.id for session in tables.sessions.values() if session.user_id == user_id]
+        owned = [
+            session.id
+            for session in tables.sessions.values()
+            if session.user_id == user_id and session.id != except_session
+        ]
         stamp(tables, "sessions", owned, "revoked_at", now)
 
     def list_live_for_user(self, user_id: uuid.UUID, now: datetime) -> list[AuthSession]:

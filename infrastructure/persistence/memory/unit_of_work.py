@@ -4,9 +4,12 @@ from typing import Self
 from application.ports.repositories import (
     ActionTokenRepository,
     AuditEventRepository,
+    MfaTokenRepository,
     PostRepository,
+    RecoveryCodeRepository,
     SessionRepository,
     TaskRepository,
+    TotpFactorRepository,
     UserRepository,
 )
 from application.ports.unit_of_work import AfterCommit, Outgoing
@@ -15,9 +18,14 @@ from infrastructure.persistence.memory.action_token_repository import (
 )
 from infrastructure.persistence.memory.audit_event_repository import MemoryAuditEventRepository
 from infrastructure.persistence.memory.database import MemoryDatabase, Tables
+from infrastructure.persistence.memory.mfa_token_repository import MemoryMfaTokenRepository
 from infrastructure.persistence.memory.post_repository import MemoryPostRepository
+from infrastructure.persistence.memory.recovery_code_repository import (
+    MemoryRecoveryCodeRepository,
+)
 from infrastructure.persistence.memory.session_repository import MemorySessionRepository
 from infrastructure.persistence.memory.task_repository import MemoryTaskRepository
+from infrastructure.persistence.memory.totp_factor_repository import MemoryTotpFactorRepository
 from infrastructure.persistence.memory.user_repository import MemoryUserRepository
 from infrastructure.persistence.outbox import Outbox
 from infrastructure.persistence.transaction_slot import TransactionSlot
@@ -42,6 +50,9 @@ class MemoryUnitOfWork:
         self.posts: PostRepository = MemoryPostRepository(tables)
         self.action_tokens: ActionTokenRepository = MemoryActionTokenRepository(tables)
         self.audit_events: AuditEventRepository = MemoryAuditEventRepository(tables)
+        self.totp_factors: TotpFactorRepository = MemoryTotpFactorRepository(tables)
+        self.recovery_codes: RecoveryCodeRepository = MemoryRecoveryCodeRepository(tables)
+        self.mfa_tokens: MfaTokenRepository = MemoryMfaTokenRepository(tables)
 
     def read_only(self) -> Self:
         self._tables.expect_read_only()

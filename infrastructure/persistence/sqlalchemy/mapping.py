@@ -14,6 +14,7 @@ from sqlalchemy import RowMapping
 from application.ports.audit import AuditEvent, AuditEventType
 from application.ports.repositories import RefreshTokenRecord
 from domain.action_tokens import ActionPurpose, ActionToken
+from domain.mfa import MfaToken, RecoveryCode, TotpFactor
 from domain.posts import Post
 from domain.sessions import AuthSession
 from domain.tasks import Priority, Task
@@ -22,9 +23,12 @@ from infrastructure.persistence.sqlalchemy.tables import (
     action_tokens,
     audit_events,
     auth_sessions,
+    mfa_tokens,
     posts,
+    recovery_codes,
     refresh_tokens,
     tasks,
+    totp_factors,
     users,
 )
 
@@ -115,3 +119,15 @@ def audit_event_values(event: AuditEvent) -> dict[str, Any]:
 def audit_event_from_row(row: RowMapping) -> AuditEvent:
     values = columns_of(audit_events, row)
     return AuditEvent(**values | {"event_type": AuditEventType(values["event_type"])})
+
+
+def totp_factor_from_row(row: RowMapping) -> TotpFactor:
+    return TotpFactor(**columns_of(totp_factors, row))
+
+
+def recovery_code_from_row(row: RowMapping) -> RecoveryCode:
+    return RecoveryCode(**columns_of(recovery_codes, row))
+
+
+def mfa_token_from_row(row: RowMapping) -> MfaToken:
+    return MfaToken(**columns_of(mfa_tokens, row))

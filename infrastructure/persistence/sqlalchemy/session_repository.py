@@ -77,10 +77,13 @@ class SqlAlchemySessionRepository:
         statement = sa.update(auth_sessions).where(auth_sessions.c.id == session.id).values(values)
         write(self._connection(), statement)
 
-    def revoke_all_for_user(self, user_id: uuid.UUID, now: datetime) -> None:
-        stamp(
-            self._connection(), auth_sessions.c.revoked_at, now, auth_sessions.c.user_id == user_id
-        )
+    def revoke_all_for_user(
+        self, user_id: uuid.UUID, now: datetime, *, except_session: uuid.UUID | None = None
+    ) -> None:
+        conditions = [auth_sessions.c.user_id == user_id]
+        if except_session is not None:
+            conditions.append(auth_sessions.c.id != except_session)
+        stamp(self._connection(), auth_sessions.c.revoked_at, now, *conditions)
 
     def list_live_for_user(self, user_id: uuid.UUID, now: datetime) -> list[AuthSession]:
         statement = sa.select(auth_sessions).where(

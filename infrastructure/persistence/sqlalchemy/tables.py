@@ -66,6 +66,10 @@ users = sa.Table(
     sa.Column("token_version", sa.Integer, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # Whether TOTP is on, kept on the user (the bearer check's one read already loads the row, and
+    # admin routes may need it); the factor itself lives in totp_factors.
+    sa.Column("mfa_enabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("has_password", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.UniqueConstraint("username_key"),
     sa.UniqueConstraint("email"),
     one_of("role", Role),
@@ -194,4 +198,42 @@ audit_events = sa.Table(
     sa.Index(None, "occurred_at", "id"),
     sa.Index(None, "event_type", "occurred_at", "id"),
     sa.Index(None, "user_id", "occurred_at", "id"),
+)
+
+totp_factors = sa.Table(
+    "totp_factors",
+    metadata,
+    # One authenticator per user, pending (confirmed_at NULL) or confirmed.
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    # The secret encrypted (AES-GCM, bound to user_id), never the secret itself.
+    sa.Column("sealed_secret", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("confirmed_at", UtcDateTime, nullable=True),
+    # The newest time step a code was accepted for: no code of it or before is accepted again.
+    sa.Column("last_used_step", sa.BigInteger, nullable=True),
+)
+
+recovery_codes = sa.Table(
+    "recovery_codes",
+    metadata,
+    # The key's leading user_id serves every lookup and the cascade from users.
+    owner_column("user_id"),
+    # SHA-256 hex digest of the normalised code; the code itself is shown once, never stored.
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("used_at", UtcDateTime, nullable=True),
+    sa.PrimaryKeyConstraint("user_id", "code_hash"),
+)
+
+mfa_tokens = sa.Table(
+    "mfa_tokens",
+    metadata,
+    # SHA-256 hex digest of the token handed out with 401 mfa_required.
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    # Indexed for delete_expired and for the cascade from users.
+    owner_column("user_id", index=True),
+    sa.Column("token_version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("spent_at", UtcDateTime, nullable=True),
 )

@@ -13,9 +13,12 @@ from application.errors import StorageUnavailable
 from application.ports.repositories import (
     ActionTokenRepository,
     AuditEventRepository,
+    MfaTokenRepository,
     PostRepository,
+    RecoveryCodeRepository,
     SessionRepository,
     TaskRepository,
+    TotpFactorRepository,
     UserRepository,
 )
 from application.ports.unit_of_work import AfterCommit, Outgoing
@@ -28,9 +31,16 @@ from infrastructure.persistence.sqlalchemy.audit_event_repository import (
     SqlAlchemyAuditEventRepository,
 )
 from infrastructure.persistence.sqlalchemy.engine import is_database_unreachable, read_only_options
+from infrastructure.persistence.sqlalchemy.mfa_token_repository import SqlAlchemyMfaTokenRepository
 from infrastructure.persistence.sqlalchemy.post_repository import SqlAlchemyPostRepository
+from infrastructure.persistence.sqlalchemy.recovery_code_repository import (
+    SqlAlchemyRecoveryCodeRepository,
+)
 from infrastructure.persistence.sqlalchemy.session_repository import SqlAlchemySessionRepository
 from infrastructure.persistence.sqlalchemy.task_repository import SqlAlchemyTaskRepository
+from infrastructure.persistence.sqlalchemy.totp_factor_repository import (
+    SqlAlchemyTotpFactorRepository,
+)
 from infrastructure.persistence.sqlalchemy.user_repository import SqlAlchemyUserRepository
 from infrastructure.persistence.transaction_slot import TransactionSlot
 
@@ -74,6 +84,9 @@ class SqlAlchemyUnitOfWork:
         self.posts: PostRepository = SqlAlchemyPostRepository(connection)
         self.action_tokens: ActionTokenRepository = SqlAlchemyActionTokenRepository(connection)
         self.audit_events: AuditEventRepository = SqlAlchemyAuditEventRepository(connection)
+        self.totp_factors: TotpFactorRepository = SqlAlchemyTotpFactorRepository(connection)
+        self.recovery_codes: RecoveryCodeRepository = SqlAlchemyRecoveryCodeRepository(connection)
+        self.mfa_tokens: MfaTokenRepository = SqlAlchemyMfaTokenRepository(connection)
 
     def read_only(self) -> Self:
         self._connection.expect_read_only()

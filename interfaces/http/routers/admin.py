@@ -16,6 +16,7 @@ from application.use_cases.admin.set_user_active import (
     DeactivateUser,
     SetUserActiveCommand,
 )
+from application.use_cases.mfa.reset_mfa import ResetMfa, ResetMfaCommand
 from domain.users import Role
 from interfaces.http.dependencies import CurrentUser, use_case
 from interfaces.http.openapi import documented_by, errors
@@ -139,6 +140,20 @@ async def delete_user(
     delete: Annotated[DeleteUser, Depends(use_case(lambda c: c.delete_user()))],
 ) -> None:
     await run_in_threadpool(delete.execute, DeleteUserCommand(user=str(user_id), actor=admin))
+
+
+@router.delete(
+    "/users/{user_id}/mfa",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(404),
+    **documented_by(ResetMfa),
+)
+async def reset_mfa(
+    user_id: uuid.UUID,
+    admin: CurrentUser,
+    reset: Annotated[ResetMfa, Depends(use_case(lambda c: c.reset_mfa()))],
+) -> None:
+    await run_in_threadpool(reset.execute, ResetMfaCommand(user=str(user_id), actor=admin))
 
 
 @router.get(

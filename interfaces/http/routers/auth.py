@@ -7,6 +7,8 @@ from application.use_cases.auth.register_user import RegisterUser, RegisterUserC
 from interfaces.http.dependencies import use_case
 from interfaces.http.openapi import documented_by, errors
 from interfaces.http.password_work import PasswordWorker
+from interfaces.http.schemas.common import ErrorBody
+from interfaces.http.schemas.mfa import MfaRequiredBody
 from interfaces.http.schemas.users import (
     LoginRequest,
     LoginResponse,
@@ -20,6 +22,16 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 RegisterUserDep = Annotated[RegisterUser, Depends(use_case(lambda c: c.register_user()))]
 LoginDep = Annotated[Login, Depends(use_case(lambda c: c.login()))]
+# A login's 401 is `invalid_credentials`, or `mfa_required` with the second step's token.
+LOGIN_REFUSALS = {
+    **errors(403, 422, 429),
+    401: {
+        "model": MfaRequiredBody | ErrorBody,
+        "description": "Wrong credentials (`invalid_credentials`), or a correct password for an "
+        "account with a second factor (`mfa_required`, with `mfa_token` and `methods`: complete "
+        "the login at `POST /auth/mfa/verify`)",
+    },
+}
 
 
 @router.post(
@@ -45,7 +57,7 @@ async def register(
 @router.post(
     "/login",
     response_model=LoginResponse,
-    responses=errors(401, 403, 422, 429),
+    responses=LOGIN_REFUSALS,
     **documented_by(Login),
 )
 async def login(body: LoginRequest, login: LoginDep, work: PasswordWorker) -> LoginResponse:
@@ -57,7 +69,7 @@ async def login(body: LoginRequest, login: LoginDep, work: PasswordWorker) -> Lo
 @router.post(
     "/token",
     response_model=TokenResponse,
-    responses=errors(401, 403, 422, 429),
+    responses=LOGIN_REFUSALS,
     summary="Log in with a form (the OAuth2 password flow).",
 )
 async def token(
@@ -67,7 +79,8 @@ async def token(
 ) -> TokenResponse:
     """The OAuth2 password flow, for the docs' Authorize button: the same login as
     `POST /auth/login`, with the username (or email) and password sent as form fields. The
-    answer is a token pair without the user."""
+    answer is a token pair without the user. For an account with a second factor it answers
+    401 `mfa_required` as the login does; the second step is `POST /auth/mfa/verify`."""
     command = LoginCommand(login=form.username, password=form.password)
     issued = await work.run(lambda: login.execute(command))
     return TokenResponse.of(issued)

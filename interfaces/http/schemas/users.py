@@ -127,6 +127,10 @@ class UserPrivate(UserPublic):
     role: Literal["user", "admin"]
     is_active: bool
     email_verified: bool
+    mfa_enabled: bool
+    """A second factor (an authenticator app) is on."""
+    has_password: bool
+    """False for an account made through an external identity provider, until a reset sets one."""
 
     @classmethod
     def of(cls, user: User) -> "UserPrivate":
@@ -138,6 +142,8 @@ class UserPrivate(UserPublic):
             role=user.role.value,
             is_active=user.is_active,
             email_verified=user.email_verified,
+            mfa_enabled=user.mfa_enabled,
+            has_password=user.has_password,
             created_at=user.created_at,
         )
 

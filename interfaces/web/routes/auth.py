@@ -9,6 +9,7 @@ from application.errors import (
     AccountInactive,
     EmailNotVerified,
     InvalidCredentials,
+    MfaRequired,
     TooManyAttempts,
 )
 from application.use_cases.auth.login import LoginCommand
@@ -32,6 +33,11 @@ router = APIRouter()
 
 # One message for every wrong login, as the API's single 401: no hint which part was wrong.
 WRONG_LOGIN = "Incorrect username, email or password."
+# The pages' second step of a login is still to come (VerifyMfaInBrowser is ready for it).
+SECOND_STEP_NOT_YET = (
+    "This account has two-step sign-in on, and these pages cannot ask for its code yet. "
+    "Sign in through the API, or ask an administrator."
+)
 
 
 def password_work(request: Request) -> PasswordWork:
@@ -59,7 +65,13 @@ async def login(request: Request, form: Form, pages: PagesDep, container: Contai
     browser_login = container.browser_login()
     try:
         signed_in = await password_work(request).run(lambda: browser_login.execute(command))
-    except (InvalidCredentials, AccountInactive, EmailNotVerified, TooManyAttempts) as refused:
+    except (
+        InvalidCredentials,
+        AccountInactive,
+        EmailNotVerified,
+        MfaRequired,
+        TooManyAttempts,
+    ) as refused:
         status, message, headers = _refusal(refused)
         response = pages.render(
             request,
@@ -82,6 +94,8 @@ def _refusal(error: DomainError) -> tuple[int, str, dict[str, str]]:
         return 429, wait_message(wait), {"retry-after": str(wait)}
     if isinstance(error, InvalidCredentials):
         return 401, WRONG_LOGIN, {}
+    if isinstance(error, MfaRequired):
+        return 401, SECOND_STEP_NOT_YET, {}
     return 403, error.detail, {}
 
 
