@@ -4,7 +4,7 @@ and finds it in the audit log; a plain user gets the 403 page. axe-core checks b
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from tests.browser.accessibility import blocking_violations
 from tests.browser.pages_support import admin_by_cli, api_login, log_in, register_by_api, signed_up
@@ -68,7 +68,12 @@ HOSTILE_NAME = '<script>alert("name")</script><img src=x onerror=alert(1)>'
 
 def test_markup_in_a_full_name_is_shown_as_text(app_server: Server, page: Page) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     person = register_by_api(app_server)
     token = api_login(app_server, person)["access_token"]
     renamed = httpx.patch(
