@@ -69,11 +69,11 @@ HOSTILE_NAME = '<script>alert("name")</script><img src=x onerror=alert(1)>'
 def test_markup_in_a_full_name_is_shown_as_text(app_server: Server, page: Page) -> None:
     dialogs: list[str] = []
 
-    def dismiss(dialog: Dialog) -> None:
+    def record(dialog: Dialog) -> None:
         dialogs.append(dialog.message)
         dialog.dismiss()
 
-    page.on("dialog", dismiss)
+    page.on("dialog", record)
     person = register_by_api(app_server)
     token = api_login(app_server, person)["access_token"]
     renamed = httpx.patch(
