@@ -45,6 +45,21 @@ class LastAdmin(DomainError):
     message = "The last active admin cannot be deactivated, demoted or deleted."
 
 
+class LastCredential(DomainError):
+    """An account without a password keeps at least one passkey: its last way to sign in."""
+
+    code = "last_credential"
+    message = (
+        "This is the last way to sign in to this account: add another one (or set a password) "
+        "before removing it."
+    )
+
+
+class PasskeyNotFound(DomainError):
+    code = "not_found"
+    message = "Passkey not found."
+
+
 class PermissionDenied(DomainError):
     code = "permission_denied"
     message = "You are not allowed to do this."

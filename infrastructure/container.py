@@ -75,6 +75,7 @@ from infrastructure.security.jwt_tokens import JwtAccessTokenService
 from infrastructure.security.password_policy import ZxcvbnPasswordPolicy
 from infrastructure.security.secret_box import AesGcmSecretBox
 from infrastructure.security.totp import PyotpTotp
+from infrastructure.security.webauthn_ceremonies import PyWebAuthnCeremonies, RelyingParty
 from infrastructure.settings import Settings
 from infrastructure.throttle import memory_rate_limiter, redis_rate_limiter
 
@@ -111,6 +112,15 @@ def _mfa_key_material(settings: Settings, service_secret: str) -> bytes:
     if settings.mfa_encryption_key is not None:
         return settings.mfa_encryption_key.get_secret_value().encode()
     return service_secret.encode()
+
+
+def _relying_party(settings: Settings) -> RelyingParty:
+    """The passkeys' relying party: from the settings alone, never from a request."""
+    return RelyingParty(
+        id=settings.webauthn_relying_party_id,
+        name=settings.webauthn_rp_name,
+        origin=settings.webauthn_origin,
+    )
 
 
 def _access_tokens(settings: Settings, clock: SystemClock) -> JwtAccessTokenService:
@@ -261,6 +271,9 @@ class Container(containers.DeclarativeContainer):
     totp = providers.Singleton(PyotpTotp)
     secret_box = providers.Singleton(
         AesGcmSecretBox, key_material=providers.Callable(_mfa_key_material, settings, web_secret)
+    )
+    passkey_ceremonies = providers.Singleton(
+        PyWebAuthnCeremonies, relying_party=providers.Callable(_relying_party, settings)
     )
     second_factors = providers.Singleton(
         SecondFactors, totp=totp, secret_box=secret_box, clock=clock
