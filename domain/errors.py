@@ -60,6 +60,13 @@ class PasskeyNotFound(DomainError):
     message = "Passkey not found."
 
 
+class PasskeyAlreadyRegistered(DomainError):
+    """A credential id is stored once: an authenticator that registers a credential again."""
+
+    code = "invalid_passkey"
+    message = "This passkey is already registered."
+
+
 class PermissionDenied(DomainError):
     code = "permission_denied"
     message = "You are not allowed to do this."
