@@ -190,9 +190,13 @@ class PasskeyRepository(Protocol):
 
     def get(self, user_id: uuid.UUID, passkey_id: uuid.UUID) -> Passkey | None: ...
 
+    def find_by_credential_id(self, credential_id: bytes) -> Passkey | None:
+        """The passkey with this credential id, whoever owns it."""
+        ...
+
     def get_by_credential_id_for_update(self, credential_id: bytes) -> Passkey | None:
-        """The passkey with this credential id, whoever owns it, locked against other writers
-        until the unit of work ends."""
+        """`find_by_credential_id`, and the row stays locked against other writers until the
+        unit of work ends."""
         ...
 
     def list_for_user(self, user_id: uuid.UUID) -> list[Passkey]:

@@ -51,9 +51,10 @@ def test_a_passkey_keeps_every_field_and_comes_back_in_utc(uow_factory, alice):
 
     with uow_factory() as uow:
         found = uow.passkeys.get(alice.id, passkey.id)
-        by_credential = uow.passkeys.get_by_credential_id_for_update(passkey.credential_id)
+        by_credential = uow.passkeys.find_by_credential_id(passkey.credential_id)
+        locked = uow.passkeys.get_by_credential_id_for_update(passkey.credential_id)
 
-    assert found == by_credential == passkey
+    assert found == by_credential == locked == passkey
     assert found is not None
     assert isinstance(found.credential_id, bytes)
     assert found.transports == ("hybrid", "internal")
@@ -69,6 +70,7 @@ def test_a_passkey_is_found_by_its_owner_only(uow_factory, alice, bob):
     with uow_factory() as uow:
         assert uow.passkeys.get(bob.id, passkey.id) is None
         assert uow.passkeys.get(alice.id, uuid.uuid4()) is None
+        assert uow.passkeys.find_by_credential_id(b"unknown") is None
         assert uow.passkeys.get_by_credential_id_for_update(b"unknown") is None
         assert uow.passkeys.delete(bob.id, passkey.id) is False
         uow.commit()

@@ -31,10 +31,13 @@ class MemoryPasskeyRepository:
         passkey = self._tables().passkeys.get(passkey_id)
         return copy_of(passkey) if passkey is not None and passkey.user_id == user_id else None
 
-    def get_by_credential_id_for_update(self, credential_id: bytes) -> Passkey | None:
-        # The unit of work holds the store's lock: every row is as locked as it can be.
+    def find_by_credential_id(self, credential_id: bytes) -> Passkey | None:
         found = (p for p in self._tables().passkeys.values() if p.credential_id == credential_id)
         return copy_of(next(found, None))
+
+    def get_by_credential_id_for_update(self, credential_id: bytes) -> Passkey | None:
+        # The unit of work holds the store's lock: every row is as locked as it can be.
+        return self.find_by_credential_id(credential_id)
 
     def list_for_user(self, user_id: uuid.UUID) -> list[Passkey]:
         mine = (p for p in self._tables().passkeys.values() if p.user_id == user_id)

@@ -47,8 +47,16 @@ class SqlAlchemyPasskeyRepository:
         row = self._connection().execute(statement).mappings().first()
         return None if row is None else passkey_from_row(row)
 
+    def find_by_credential_id(self, credential_id: bytes) -> Passkey | None:
+        return self._by_credential_id(credential_id, for_update=False)
+
     def get_by_credential_id_for_update(self, credential_id: bytes) -> Passkey | None:
-        statement = locked(sa.select(passkeys).where(passkeys.c.credential_id == credential_id))
+        return self._by_credential_id(credential_id, for_update=True)
+
+    def _by_credential_id(self, credential_id: bytes, *, for_update: bool) -> Passkey | None:
+        statement = sa.select(passkeys).where(passkeys.c.credential_id == credential_id)
+        if for_update:
+            statement = locked(statement)
         row = self._connection().execute(statement).mappings().first()
         return None if row is None else passkey_from_row(row)
 
