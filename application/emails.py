@@ -85,8 +85,8 @@ class EmailTemplates:
             username,
             "An administrator turned off your two-step sign-in",
             "An administrator removed the second factor of your Tessera account (authenticator "
-            "app and recovery codes), as asked when it was lost. Set up a new one from your "
-            "account once you are signed in.",
+            "app, recovery codes and passkeys), as asked when it was lost. Set up a new one from "
+            "your account once you are signed in.",
         )
 
     def recovery_codes_regenerated(self, to: str, username: str) -> EmailMessage:
@@ -105,4 +105,30 @@ class EmailTemplates:
             "A recovery code was used",
             f"A recovery code was used to sign in to your Tessera account; {remaining} are "
             "left. If your authenticator app is lost, set up a new one and make new codes.",
+        )
+
+    def passkey_added(self, to: str, username: str, name: str) -> EmailMessage:
+        return self._notice(
+            to,
+            username,
+            "A passkey was added",
+            f'A passkey named "{name}" was added to your Tessera account: it signs in without '
+            "a password.",
+        )
+
+    def passkey_removed(self, to: str, username: str, name: str) -> EmailMessage:
+        return self._notice(
+            to,
+            username,
+            "A passkey was removed",
+            f'The passkey named "{name}" was removed from your Tessera account: it no longer '
+            "signs in.",
+        )
+
+    def passkey_login(self, to: str, username: str, name: str) -> EmailMessage:
+        return self._notice(
+            to,
+            username,
+            "New sign-in with a passkey",
+            f'Your Tessera account was just signed in to with the passkey named "{name}".',
         )

@@ -123,3 +123,15 @@ class NoPendingSetup(DomainError):
 class MfaNotEnabled(DomainError):
     code = "mfa_not_enabled"
     message = "No second factor is on."
+
+
+class InvalidPasskey(DomainError):
+    """A passkey's credential that does not verify, on an account route (400): malformed, for
+    an unknown, spent or expired challenge, from another origin or RP ID, badly signed."""
+
+    code = "invalid_passkey"
+    message = "The passkey could not be verified."
+
+
+class RefusedPasskey(InvalidPasskey):
+    """The same refusal when signing in with a passkey (401)."""

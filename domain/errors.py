@@ -45,6 +45,28 @@ class LastAdmin(DomainError):
     message = "The last active admin cannot be deactivated, demoted or deleted."
 
 
+class LastCredential(DomainError):
+    """An account without a password keeps at least one passkey: its last way to sign in."""
+
+    code = "last_credential"
+    message = (
+        "This is the last way to sign in to this account: add another one (or set a password) "
+        "before removing it."
+    )
+
+
+class PasskeyNotFound(DomainError):
+    code = "not_found"
+    message = "Passkey not found."
+
+
+class PasskeyAlreadyRegistered(DomainError):
+    """A credential id is stored once: an authenticator that registers a credential again."""
+
+    code = "invalid_passkey"
+    message = "This passkey is already registered."
+
+
 class PermissionDenied(DomainError):
     code = "permission_denied"
     message = "You are not allowed to do this."

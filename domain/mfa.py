@@ -1,6 +1,6 @@
 """A second factor: a TOTP authenticator with its recovery codes, and the login step that asks for it.
 
-Passkeys (a later step) join as another method; `User.mfa_enabled` stays "TOTP is on".
+A passkey (domain.passkeys) is another method; `User.mfa_enabled` stays "TOTP is on".
 """
 
 import uuid

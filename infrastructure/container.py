@@ -15,6 +15,7 @@ from application.ports.email import EmailMessage
 from application.ports.throttle import RateLimit, RateLimiter
 from application.services.authorization import AdminGate
 from application.services.email_verification import VerificationMailer
+from application.services.passkeys import AccountHolderCheck, PasskeyAssertions
 from application.services.second_factor import SecondFactors
 from application.services.session_tokens import SessionLifetimes, SessionStarter
 from application.services.throttling import Throttle, ThrottlePolicy
@@ -42,6 +43,12 @@ from application.use_cases.mfa.regenerate_recovery_codes import RegenerateRecove
 from application.use_cases.mfa.reset_mfa import ResetMfa
 from application.use_cases.mfa.set_up_totp import SetUpTotp
 from application.use_cases.mfa.verify_mfa import VerifyMfa, VerifyMfaInBrowser
+from application.use_cases.passkeys.begin_passkey_login import BeginPasskeyLogin
+from application.use_cases.passkeys.begin_passkey_registration import BeginPasskeyRegistration
+from application.use_cases.passkeys.list_passkeys import ListPasskeys
+from application.use_cases.passkeys.passkey_login import PasskeyLogin, PasskeyLoginInBrowser
+from application.use_cases.passkeys.register_passkey import RegisterPasskey
+from application.use_cases.passkeys.remove_passkey import RemovePasskey
 from application.use_cases.posts.create_post import CreatePost
 from application.use_cases.posts.delete_post import DeletePost
 from application.use_cases.posts.get_post import GetPost
@@ -76,6 +83,7 @@ from infrastructure.security.jwt_tokens import JwtAccessTokenService
 from infrastructure.security.password_policy import ZxcvbnPasswordPolicy
 from infrastructure.security.secret_box import AesGcmSecretBox
 from infrastructure.security.totp import PyotpTotp
+from infrastructure.security.webauthn_ceremonies import PyWebAuthnCeremonies, RelyingParty
 from infrastructure.settings import Settings
 from infrastructure.throttle import memory_rate_limiter, redis_rate_limiter
 
@@ -115,6 +123,15 @@ def _mfa_key_material(settings: Settings, service_secret: str) -> bytes:
     return service_secret.encode()
 
 
+def _relying_party(settings: Settings) -> RelyingParty:
+    """The passkeys' relying party: from the settings alone, never from a request."""
+    return RelyingParty(
+        id=settings.webauthn_relying_party_id,
+        name=settings.webauthn_rp_name,
+        origin=settings.webauthn_origin,
+    )
+
+
 def _access_tokens(settings: Settings, clock: SystemClock) -> JwtAccessTokenService:
     signing_key, verification_key = load_signing_keys(
         settings.algorithm,
@@ -150,6 +167,8 @@ def throttle_policy(settings: Settings) -> ThrottlePolicy:
         password_resets_per_ip=RateLimit(30, 60),
         registrations_per_ip=RateLimit(100, 60),
         verification_emails_per_user=RateLimit(5, 3600),
+        # As generous as login attempts: one set of options starts each passkey sign-in.
+        passkey_challenges_per_ip=RateLimit(settings.login_max_attempts_per_ip_per_minute, 60),
     )
 
 
@@ -282,8 +301,21 @@ class Container(containers.DeclarativeContainer):
     secret_box = providers.Singleton(
         AesGcmSecretBox, key_material=providers.Callable(_mfa_key_material, settings, web_secret)
     )
+    passkey_ceremonies = providers.Singleton(
+        PyWebAuthnCeremonies, relying_party=providers.Callable(_relying_party, settings)
+    )
     second_factors = providers.Singleton(
         SecondFactors, totp=totp, secret_box=secret_box, clock=clock
+    )
+    passkey_assertions = providers.Singleton(
+        PasskeyAssertions, ceremonies=passkey_ceremonies, clock=clock
+    )
+    account_holder_check = providers.Singleton(
+        AccountHolderCheck,
+        hasher=password_hasher,
+        throttle=throttle,
+        factors=second_factors,
+        audit=audit_trail,
     )
     admin_gate = providers.Singleton(
         AdminGate,
@@ -420,6 +452,7 @@ class Container(containers.DeclarativeContainer):
     _second_step_dependencies = providers.Dict(
         uow=uow,
         factors=second_factors,
+        passkeys=passkey_assertions,
         sessions=session_starter,
         throttle=throttle,
         clock=clock,
@@ -437,6 +470,45 @@ class Container(containers.DeclarativeContainer):
         templates=email_templates,
         audit=audit_trail,
         gate=admin_gate,
+    )
+
+    begin_passkey_registration = providers.Factory(
+        BeginPasskeyRegistration,
+        uow=uow,
+        holder=account_holder_check,
+        passkeys=passkey_assertions,
+    )
+    register_passkey = providers.Factory(
+        RegisterPasskey,
+        uow=uow,
+        passkeys=passkey_assertions,
+        clock=clock,
+        templates=email_templates,
+        audit=audit_trail,
+    )
+    list_passkeys = providers.Factory(ListPasskeys, uow=uow)
+    remove_passkey = providers.Factory(
+        RemovePasskey,
+        uow=uow,
+        holder=account_holder_check,
+        templates=email_templates,
+        audit=audit_trail,
+    )
+    begin_passkey_login = providers.Factory(
+        BeginPasskeyLogin, uow=uow, passkeys=passkey_assertions, throttle=throttle
+    )
+    # An API client's passkey sign-in and a browser's differ only in the session they start.
+    _passkey_login_dependencies = providers.Dict(
+        uow=uow,
+        passkeys=passkey_assertions,
+        sessions=session_starter,
+        templates=email_templates,
+        audit=audit_trail,
+        require_email_verification=settings.provided.require_email_verification,
+    )
+    passkey_login = providers.Factory(PasskeyLogin, **_passkey_login_dependencies.kwargs)
+    passkey_login_in_browser = providers.Factory(
+        PasskeyLoginInBrowser, **_passkey_login_dependencies.kwargs
     )
 
     list_users = providers.Factory(ListUsers, uow=uow)

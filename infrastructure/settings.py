@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     """Key material for the TOTP secrets at rest; unset: derived from SECRET_KEY (or the JWT
     private key). Set it in production, so that rotating SECRET_KEY keeps the secrets readable."""
     mfa_required_for_admins: bool = False
+    webauthn_rp_id: str | None = None
+    """The passkeys' relying party ID; unset: the host of PUBLIC_BASE_URL."""
+    webauthn_rp_name: str = Field("Tessera", min_length=1)
 
     login_max_failures: int = Field(5, ge=1)
     login_failure_window_seconds: int = Field(900, ge=1)
@@ -146,6 +149,21 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _webauthn_rp_id_fits_the_origin(self) -> Self:
+        """WebAuthn accepts an RP ID only if it is the origin's host or a registrable suffix of
+        it: any other would make every passkey ceremony fail, so it stops the start instead."""
+        host = urlsplit(self.public_base_url).hostname
+        if not host:
+            raise ValueError("PUBLIC_BASE_URL must be an absolute http(s) URL")
+        rp_id = self.webauthn_relying_party_id
+        if host != rp_id and not host.endswith(f".{rp_id}"):
+            raise ValueError(
+                f"WEBAUTHN_RP_ID {rp_id!r} must be the host of PUBLIC_BASE_URL ({host!r}) "
+                "or a domain it belongs to"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _secret_key_is_strong(self) -> Self:
         if self.algorithm != "HS256":
             if self.previous_hmac_secrets:
@@ -216,6 +234,25 @@ class Settings(BaseSettings):
     @property
     def public_base_is_https(self) -> bool:
         return self.public_base_url.lower().startswith("https://")
+
+    @property
+    def webauthn_relying_party_id(self) -> str:
+        """WEBAUTHN_RP_ID, else the host of PUBLIC_BASE_URL."""
+        if self.webauthn_rp_id:
+            return self.webauthn_rp_id.strip().lower().rstrip(".")
+        return (urlsplit(self.public_base_url).hostname or "").lower()
+
+    @property
+    def webauthn_origin(self) -> str:
+        """The one origin passkeys are made and used on: PUBLIC_BASE_URL's scheme, host and
+        port (the port only when it is not the scheme's default), never a request's."""
+        url = urlsplit(self.public_base_url)
+        scheme, host = url.scheme.lower(), (url.hostname or "").lower()
+        default_port = {"http": 80, "https": 443}.get(scheme)
+        if ":" in host:
+            host = f"[{host}]"
+        port = "" if url.port in (None, default_port) else f":{url.port}"
+        return f"{scheme}://{host}{port}"
 
     def hmac_secret(self) -> str:
         """The HS256 key: the configured one, else (development) one generated once and kept locally."""

@@ -31,6 +31,9 @@ class AuditEventType(StrEnum):
     MFA_RESET = "mfa_reset"
     RECOVERY_CODE_USED = "recovery_code_used"
     RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_LOGIN = "passkey_login"
 
 
 @dataclass(frozen=True)

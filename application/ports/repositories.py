@@ -7,6 +7,7 @@ from application.pagination import PageKey
 from application.ports.audit import AuditEvent, AuditEventType
 from domain.action_tokens import ActionPurpose, ActionToken
 from domain.mfa import MfaToken, RecoveryCode, TotpFactor
+from domain.passkeys import Passkey, WebAuthnChallenge
 from domain.posts import Post
 from domain.sessions import AuthSession
 from domain.tasks import Priority, Task
@@ -177,6 +178,58 @@ class MfaTokenRepository(Protocol):
 
     def delete_expired(self, user_id: uuid.UUID, now: datetime) -> None:
         """Forget the user's tokens that expired before `now`: they can only be refused anyway."""
+        ...
+
+
+class PasskeyRepository(Protocol):
+    """A user's passkeys; reads and writes by id are scoped by owner in the query itself."""
+
+    def add(self, passkey: Passkey) -> None:
+        """Raise PasskeyAlreadyRegistered when the credential id is already stored (anyone's)."""
+        ...
+
+    def get(self, user_id: uuid.UUID, passkey_id: uuid.UUID) -> Passkey | None: ...
+
+    def find_by_credential_id(self, credential_id: bytes) -> Passkey | None:
+        """The passkey with this credential id, whoever owns it."""
+        ...
+
+    def get_by_credential_id_for_update(self, credential_id: bytes) -> Passkey | None:
+        """`find_by_credential_id`, and the row stays locked against other writers until the
+        unit of work ends."""
+        ...
+
+    def list_for_user(self, user_id: uuid.UUID) -> list[Passkey]:
+        """The user's passkeys, newest first (created_at, then id, descending)."""
+        ...
+
+    def count_for_user(self, user_id: uuid.UUID) -> int: ...
+
+    def update(self, passkey: Passkey) -> None:
+        """Store every field of `passkey`, except that `sign_count` never moves back."""
+        ...
+
+    def delete(self, user_id: uuid.UUID, passkey_id: uuid.UUID) -> bool:
+        """True when the user's passkey existed and is gone."""
+        ...
+
+    def delete_for_user(self, user_id: uuid.UUID) -> int:
+        """Remove every passkey of the user; return how many there were."""
+        ...
+
+
+class WebAuthnChallengeRepository(Protocol):
+    def add(self, challenge: WebAuthnChallenge) -> None: ...
+
+    def find(self, challenge_hash: str) -> WebAuthnChallenge | None: ...
+
+    def spend(self, challenge_hash: str, now: datetime) -> bool:
+        """Mark the challenge spent if it is not yet, in one conditional write (True for one
+        caller)."""
+        ...
+
+    def delete_expired(self, now: datetime) -> None:
+        """Forget every challenge that expired before `now`: they can only be refused anyway."""
         ...
 
 

@@ -8,12 +8,14 @@ from application.ports.repositories import (
     ActionTokenRepository,
     AuditEventRepository,
     MfaTokenRepository,
+    PasskeyRepository,
     PostRepository,
     RecoveryCodeRepository,
     SessionRepository,
     TaskRepository,
     TotpFactorRepository,
     UserRepository,
+    WebAuthnChallengeRepository,
 )
 
 Outgoing = AuditEvent | EmailMessage
@@ -45,6 +47,8 @@ class UnitOfWork(Protocol):
     totp_factors: TotpFactorRepository
     recovery_codes: RecoveryCodeRepository
     mfa_tokens: MfaTokenRepository
+    passkeys: PasskeyRepository
+    webauthn_challenges: WebAuthnChallengeRepository
 
     def __enter__(self) -> Self: ...
 

@@ -2,7 +2,8 @@
 login (its mfa token), and checking a code: a TOTP code or a recovery code.
 
 Shared by the password login (which asks for the second step) and the MFA use cases (which set
-factors up, check codes, and complete the second step). Passkeys join here as another method.
+factors up, check codes, and complete the second step). A passkey is another method: its
+assertion is checked by `PasskeyAssertions` (application/services/passkeys.py).
 """
 
 import hashlib
@@ -74,6 +75,8 @@ class SecondFactors:
         methods = [SecondFactorMethod.TOTP]
         if uow.recovery_codes.count_unused(user.id) > 0:
             methods.append(SecondFactorMethod.RECOVERY_CODE)
+        if uow.passkeys.count_for_user(user.id) > 0:
+            methods.append(SecondFactorMethod.PASSKEY)
         return methods
 
     def second_step(self, uow: UnitOfWork, user: User) -> MfaRequired:

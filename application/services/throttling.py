@@ -20,6 +20,8 @@ class ThrottlePolicy:
     password_resets_per_ip: RateLimit
     registrations_per_ip: RateLimit
     verification_emails_per_user: RateLimit
+    passkey_challenges_per_ip: RateLimit
+    """Passkey sign-in options (each stores a challenge) per client IP."""
 
 
 THROTTLE_LIMITS = (
@@ -131,6 +133,11 @@ class Throttle:
     def registration(self, ip: str | None) -> None:
         if ip is not None:
             self._hit("registration_ip", self.policy.registrations_per_ip, f"register-ip:{ip}")
+
+    def passkey_challenge(self, ip: str | None) -> None:
+        """Anyone may ask for sign-in options, and each stores a challenge: a limit per IP."""
+        if ip is not None:
+            self.limiter.hit(self.policy.passkey_challenges_per_ip, f"passkey-challenge-ip:{ip}")
 
     def verification_email(self, user_id: object) -> None:
         self._hit(

@@ -21,7 +21,17 @@ from interfaces.http.middleware import (
 )
 from interfaces.http.openapi import install_openapi
 from interfaces.http.password_work import PasswordWork
-from interfaces.http.routers import admin, auth, mfa, operations, posts, sessions, tasks, users
+from interfaces.http.routers import (
+    admin,
+    auth,
+    mfa,
+    operations,
+    passkeys,
+    posts,
+    sessions,
+    tasks,
+    users,
+)
 from interfaces.web.app import MOUNT_PATH, create_web_app
 
 DOCUMENTATION_ORDER = ("operations", "auth", "users", "tasks", "posts", "admin")
@@ -97,6 +107,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         auth.router,
         sessions.router,
         mfa.router,
+        passkeys.router,
         admin.router,
         operations.router,
     ):

@@ -13,6 +13,7 @@ from application.ports.audit import AuditEvent, AuditEventType
 from application.ports.unit_of_work import UnitOfWork
 from domain.action_tokens import ActionPurpose, ActionToken
 from domain.mfa import MfaToken, RecoveryCode, TotpFactor
+from domain.passkeys import ChallengePurpose, Passkey, WebAuthnChallenge
 from domain.posts import Post
 from domain.sessions import AuthSession
 from domain.tasks import Priority, Task
@@ -133,6 +134,40 @@ def make_mfa_token(user: User, *, token_hash: str | None = None, now: datetime =
         token_hash=token_hash or uuid.uuid4().hex * 2,
         user_id=user.id,
         token_version=user.token_version,
+        now=now,
+    )
+
+
+def make_passkey(
+    user: User,
+    *,
+    name: str = "Laptop",
+    credential_id: bytes | None = None,
+    sign_count: int = 0,
+    now: datetime = T0,
+) -> Passkey:
+    return Passkey.register(
+        user_id=user.id,
+        credential_id=credential_id or uuid.uuid4().bytes * 2,
+        public_key=b"\xa5\x01\x02\x03\x26" + uuid.uuid4().bytes,
+        sign_count=sign_count,
+        transports=("hybrid", "internal"),
+        name=name,
+        now=now,
+    )
+
+
+def make_challenge(
+    user: User | None,
+    purpose: ChallengePurpose = ChallengePurpose.AUTHENTICATION,
+    *,
+    challenge_hash: str | None = None,
+    now: datetime = T0,
+) -> WebAuthnChallenge:
+    return WebAuthnChallenge.issue(
+        challenge_hash=challenge_hash or uuid.uuid4().hex * 2,
+        purpose=purpose,
+        user_id=user.id if user is not None else None,
         now=now,
     )
 

@@ -23,14 +23,22 @@ from infrastructure.persistence.sqlalchemy import (
 from infrastructure.persistence.sqlalchemy.engine import create_migration_engine
 from infrastructure.persistence.sqlalchemy.mapping import (
     action_token_values,
+    challenge_values,
     task_values,
     user_values,
 )
-from infrastructure.persistence.sqlalchemy.tables import action_tokens, tasks, users
+from infrastructure.persistence.sqlalchemy.tables import (
+    action_tokens,
+    tasks,
+    users,
+    webauthn_challenges,
+)
 from tests.adapters.builders import (
     make_action_token,
     make_audit_event,
+    make_challenge,
     make_mfa_token,
+    make_passkey,
     make_post,
     make_recovery_code,
     make_session,
@@ -45,6 +53,7 @@ CONTENT_TABLES = ACCOUNT_TABLES | {"tasks", "posts"}
 ALL_TABLES = CONTENT_TABLES | {"action_tokens", "audit_events"}
 WITH_BROWSER_KEYS = ALL_TABLES | {"browser_keys"}
 WITH_MFA = WITH_BROWSER_KEYS | {"totp_factors", "recovery_codes", "mfa_tokens"}
+WITH_PASSKEYS = WITH_MFA | {"passkeys", "webauthn_challenges"}
 # Every revision, oldest first, with the tables there are once it has run.
 REVISIONS = [
     ("0878ec7edb1c", ACCOUNT_TABLES),
@@ -52,6 +61,7 @@ REVISIONS = [
     ("55f118c6a97a", ALL_TABLES),
     ("8fd5506cd3dc", WITH_BROWSER_KEYS),
     ("be3a69ce83a7", WITH_MFA),
+    ("248095953811", WITH_PASSKEYS),
 ]
 
 
@@ -125,6 +135,9 @@ def test_the_migrated_schema_is_exactly_the_tables_schema(empty_database):
         "ix_posts_published_created_at_id",
         "ix_action_tokens_user_id",
         "ix_mfa_tokens_user_id",
+        "ix_passkeys_user_id_created_at_id",
+        "ix_webauthn_challenges_user_id",
+        "ix_webauthn_challenges_expires_at",
         "ix_audit_events_occurred_at_id",
         "ix_audit_events_event_type_occurred_at_id",
         "ix_audit_events_user_id_occurred_at_id",
@@ -193,6 +206,30 @@ def test_the_migrated_schema_serves_the_repositories_and_cascades(empty_database
         engine.dispose()
 
 
+def test_the_migrated_schema_serves_passkeys_and_cascades(empty_database):
+    url = empty_database()
+    AlembicMigrator(url).upgrade()
+    engine = create_database_engine(url)
+    alice = make_user("Alice")
+    passkey, challenge = make_passkey(alice), make_challenge(alice)
+    try:
+        with SqlAlchemyUnitOfWork(engine) as uow:
+            uow.users.add(alice)
+            uow.passkeys.add(passkey)
+            uow.webauthn_challenges.add(challenge)
+            uow.commit()
+        with SqlAlchemyUnitOfWork(engine) as uow:
+            assert uow.passkeys.list_for_user(alice.id) == [passkey]
+            assert uow.webauthn_challenges.find(challenge.challenge_hash) == challenge
+            uow.users.delete(alice.id)
+            uow.commit()
+        with SqlAlchemyUnitOfWork(engine) as uow:
+            assert uow.passkeys.count_for_user(alice.id) == 0
+            assert uow.webauthn_challenges.find(challenge.challenge_hash) is None
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize(
     ("table", "column", "row_of"),
     [
@@ -202,8 +239,13 @@ def test_the_migrated_schema_serves_the_repositories_and_cascades(empty_database
             "purpose",
             lambda alice: action_token_values(make_action_token(alice)) | {"purpose": "login"},
         ),
+        (
+            webauthn_challenges,
+            "purpose",
+            lambda alice: challenge_values(make_challenge(alice)) | {"purpose": "login"},
+        ),
     ],
-    ids=["task-priority", "action-token-purpose"],
+    ids=["task-priority", "action-token-purpose", "challenge-purpose"],
 )
 def test_the_schema_refuses_a_value_outside_its_enum(empty_database, table, column, row_of):
     url = empty_database()

@@ -30,6 +30,13 @@ EXPECTED_STATUS = {
     ("DELETE", "/auth/mfa/totp"): 409,
     ("POST", "/auth/mfa/recovery-codes"): 409,
     ("POST", "/auth/mfa/verify"): 401,
+    # The password example is right (options for a new passkey); the credentials are
+    # placeholders that do not verify, and no passkey has the placeholder id.
+    ("POST", "/auth/passkeys/register/options"): 200,
+    ("POST", "/auth/passkeys/register"): 400,
+    ("DELETE", "/auth/passkeys/{passkey_id}"): 404,
+    ("POST", "/auth/passkeys/login/options"): 200,
+    ("POST", "/auth/passkeys/login"): 401,
     ("PATCH", "/users/me"): 200,
     ("PATCH", "/users/me/password"): 200,
     ("PATCH", "/users/me/deactivate"): 204,
@@ -97,6 +104,7 @@ def test_the_example_of_every_request_body_is_accepted(
         headers = bearer(send(("POST", "/auth/login"), {}).json()["access_token"])
         ids["task_id"] = send(("POST", "/tasks"), headers).json()["id"]
         ids["post_id"] = send(("POST", "/posts"), headers).json()["id"]
+        ids["passkey_id"] = "00000000-0000-4000-8000-000000000000"
     if path.startswith("/admin/"):
         headers = bearer(admin_token)
 

@@ -236,7 +236,7 @@ def test_reset_mfa_lets_a_locked_out_admin_in_with_the_password_alone(
             "SELECT details FROM audit_events WHERE event_type = 'mfa_reset'"
         ).fetchall()
         remaining = db.execute("SELECT count(*) FROM totp_factors").fetchone()
-    assert json.loads(event[0]) == {"was_enabled": True}
+    assert json.loads(event[0]) == {"was_enabled": True, "passkeys_removed": 0}
     assert remaining == (0,)
 
 

@@ -18,6 +18,7 @@ from tests.unit.fakes import (
     CountingRateLimiter,
     FakeAccessTokens,
     FakeClock,
+    FakePasskeys,
     FakePasswordHasher,
     FakeTotp,
     RecordingEmailSender,
@@ -54,6 +55,7 @@ class World:
     templates: EmailTemplates
     mailer: VerificationMailer
     totp: FakeTotp
+    passkeys: FakePasskeys
 
     container: Container
     """The service's own wiring, with these fakes in it: `world.container.login()`."""
@@ -82,6 +84,8 @@ def world() -> World:
     container.security_log.override(providers.Object(security_log))
     totp = FakeTotp()
     container.totp.override(providers.Object(totp))
+    passkeys = FakePasskeys()
+    container.passkey_ceremonies.override(providers.Object(passkeys))
     return World(
         database=container.memory_database(),
         clock=clock,
@@ -97,5 +101,6 @@ def world() -> World:
         templates=container.email_templates(),
         mailer=container.verification_mailer(),
         totp=totp,
+        passkeys=passkeys,
         container=container,
     )

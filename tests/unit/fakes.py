@@ -3,11 +3,22 @@
 import hashlib
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from application.errors import InvalidToken, TooManyAttempts
 from application.ports.audit import AuditEvent
 from application.ports.email import EmailMessage
+from application.ports.passkeys import (
+    Credential,
+    CredentialClaims,
+    KnownCredential,
+    NewCredential,
+    Options,
+    PasskeyOwner,
+    PasskeyRejected,
+)
 from application.ports.throttle import RateLimit
 from application.ports.tokens import AccessTokenClaims, IssuedAccessToken
 from domain.users import User
@@ -149,3 +160,127 @@ class FakeTotp:
         return next(
             (step for step in (now - 1, now, now + 1) if self.code(secret, step) == code), None
         )
+
+
+class FakePasskeys:
+    """The PasskeyCeremonies port with a stand-in for the cryptography (py_webauthn has its own
+    tests, and the adapter's meet a real signing authenticator): options and credentials are
+    small readable dicts, and the fake is the authenticator too.
+
+    A credential made by `create` or `get` says what a real one would prove: which challenge it
+    answers, whether it was made at the right origin and RP ID (`genuine`), with the user
+    verified, and by which key; `verify_*` refuses it as the adapter would, except the counter,
+    which is the domain's rule (the fake reports it and lets the use cases judge it).
+    """
+
+    def __init__(self) -> None:
+        self.keys: dict[bytes, bytes] = {}
+        """Credential id -> public key, for every credential the fake authenticator made."""
+        self.counters: dict[bytes, int] = {}
+        self.handles: dict[bytes, bytes] = {}
+
+    # --- the port -------------------------------------------------------------------------
+
+    def registration_options(
+        self, owner: PasskeyOwner, challenge: bytes, exclude: Sequence[KnownCredential]
+    ) -> Options:
+        return {
+            "challenge": challenge.hex(),
+            "user": {
+                "id": owner.handle.hex(),
+                "name": owner.name,
+                "displayName": owner.display_name,
+            },
+            "excludeCredentials": [known.credential_id.hex() for known in exclude],
+        }
+
+    def authentication_options(self, challenge: bytes) -> Options:
+        return {"challenge": challenge.hex(), "allowCredentials": []}
+
+    def claims_of(self, credential: Credential) -> CredentialClaims:
+        try:
+            handle = credential.get("user_handle")
+            return CredentialClaims(
+                challenge=bytes.fromhex(credential["challenge"]),
+                credential_id=bytes.fromhex(credential["credential_id"]),
+                user_handle=bytes.fromhex(handle) if handle is not None else None,
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise PasskeyRejected(f"malformed: {error!r}") from None
+
+    def verify_registration(self, credential: Credential, challenge: bytes) -> NewCredential:
+        self._check(credential, "create", challenge, require_user_verification=True)
+        credential_id = bytes.fromhex(credential["credential_id"])
+        return NewCredential(
+            credential_id=credential_id,
+            public_key=self.keys[credential_id],
+            sign_count=0,
+            transports=("internal",),
+        )
+
+    def verify_authentication(
+        self,
+        credential: Credential,
+        challenge: bytes,
+        *,
+        public_key: bytes,
+        sign_count: int,
+        require_user_verification: bool,
+    ) -> int:
+        self._check(credential, "get", challenge, require_user_verification)
+        if bytes.fromhex(credential["signed_by"]) != public_key:
+            raise PasskeyRejected("signed by another key")
+        reported: int = credential["sign_count"]
+        return reported
+
+    def _check(
+        self, credential: Credential, kind: str, challenge: bytes, require_user_verification: bool
+    ) -> None:
+        if credential.get("kind") != kind or bytes.fromhex(credential["challenge"]) != challenge:
+            raise PasskeyRejected("another ceremony or challenge")
+        if not credential["genuine"]:
+            raise PasskeyRejected("another origin or RP ID")
+        if require_user_verification and not credential["user_verified"]:
+            raise PasskeyRejected("user not verified")
+
+    # --- the authenticator ----------------------------------------------------------------
+
+    def create(
+        self, options: Options, *, genuine: bool = True, user_verified: bool = True
+    ) -> dict[str, Any]:
+        credential_id = uuid.uuid4().bytes
+        self.keys[credential_id] = b"public key " + uuid.uuid4().bytes
+        self.counters[credential_id] = 0
+        self.handles[credential_id] = bytes.fromhex(options["user"]["id"])
+        return {
+            "kind": "create",
+            "challenge": options["challenge"],
+            "credential_id": credential_id.hex(),
+            "genuine": genuine,
+            "user_verified": user_verified,
+        }
+
+    def get(
+        self,
+        options: Options,
+        credential_id: bytes,
+        *,
+        genuine: bool = True,
+        user_verified: bool = True,
+        sign_count: int | None = None,
+        user_handle: bytes | None = None,
+        signed_by: bytes | None = None,
+    ) -> dict[str, Any]:
+        if sign_count is None:
+            self.counters[credential_id] += 1
+            sign_count = self.counters[credential_id]
+        return {
+            "kind": "get",
+            "challenge": options["challenge"],
+            "credential_id": credential_id.hex(),
+            "user_handle": (user_handle or self.handles[credential_id]).hex(),
+            "signed_by": (signed_by or self.keys[credential_id]).hex(),
+            "sign_count": sign_count,
+            "genuine": genuine,
+            "user_verified": user_verified,
+        }

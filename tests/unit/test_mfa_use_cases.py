@@ -560,7 +560,7 @@ class TestResetMfa:
             assert uow.recovery_codes.count_unused(alice.id) == 0
         assert log_in(world).user.id == alice.id
         assert audit_events(world, AuditEventType.MFA_RESET) == [
-            {"user_id": alice.id, "actor_id": alice.id, "was_enabled": True}
+            {"user_id": alice.id, "actor_id": alice.id, "was_enabled": True, "passkeys_removed": 0}
         ]
         assert "administrator turned off" in world.emails.sent[-1].subject
 

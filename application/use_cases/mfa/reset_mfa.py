@@ -22,9 +22,10 @@ class ResetMfa:
     """Turn off someone's second factor, for a user (or an admin) who lost it.
 
     For admins, and for the operator at the command line (`tessera users reset-mfa`): the
-    authenticator and the recovery codes are removed, so the password alone signs in again. The
-    user's sessions are left as they are. Audited as `mfa_reset` naming the admin (none for the
-    operator), even when no second factor was on; the user gets a notice email.
+    authenticator, the recovery codes and the passkeys are removed, so the password alone signs
+    in again. The user's sessions are left as they are. Audited as `mfa_reset` naming the admin
+    (none for the operator), even when no second factor was on; the user gets a notice email
+    when one was (or a passkey).
     """
 
     uow: UnitOfWork
@@ -39,14 +40,15 @@ class ResetMfa:
             user = find_user(uow, command.user, for_update=True)
             was_enabled = user.mfa_enabled
             self.factors.turn_off_totp(uow, user)
+            passkeys_removed = uow.passkeys.delete_for_user(user.id)
             self.audit.record(
                 uow,
                 AuditEventType.MFA_RESET,
                 user_id=user.id,
                 actor_id=actor_id(command.actor),
-                details={"was_enabled": was_enabled},
+                details={"was_enabled": was_enabled, "passkeys_removed": passkeys_removed},
             )
-            if was_enabled:
+            if was_enabled or passkeys_removed:
                 uow.emit(self.templates.mfa_reset(user.email, user.username))
             uow.commit()
         return user

@@ -11,6 +11,7 @@ from application.ports.audit import AuditEvent
 from application.ports.repositories import RefreshTokenRecord
 from domain.action_tokens import ActionToken
 from domain.mfa import MfaToken, RecoveryCode, TotpFactor
+from domain.passkeys import Passkey, WebAuthnChallenge
 from domain.posts import Post
 from domain.sessions import AuthSession
 from domain.tasks import Task
@@ -51,6 +52,8 @@ class Tables:
     totp_factors: dict[uuid.UUID, TotpFactor] = field(default_factory=dict)
     recovery_codes: dict[tuple[uuid.UUID, str], RecoveryCode] = field(default_factory=dict)
     mfa_tokens: dict[str, MfaToken] = field(default_factory=dict)
+    passkeys: dict[uuid.UUID, Passkey] = field(default_factory=dict)
+    webauthn_challenges: dict[str, WebAuthnChallenge] = field(default_factory=dict)
 
     def copy(self) -> "Tables":
         return Tables(**{table.name: dict(getattr(self, table.name)) for table in fields(self)})
@@ -81,6 +84,8 @@ FOREIGN_KEYS = (
     ForeignKey(child="totp_factors", column="user_id", parent="users"),
     ForeignKey(child="recovery_codes", column="user_id", parent="users"),
     ForeignKey(child="mfa_tokens", column="user_id", parent="users"),
+    ForeignKey(child="passkeys", column="user_id", parent="users"),
+    ForeignKey(child="webauthn_challenges", column="user_id", parent="users"),
 )
 
 

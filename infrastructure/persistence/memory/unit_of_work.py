@@ -5,12 +5,14 @@ from application.ports.repositories import (
     ActionTokenRepository,
     AuditEventRepository,
     MfaTokenRepository,
+    PasskeyRepository,
     PostRepository,
     RecoveryCodeRepository,
     SessionRepository,
     TaskRepository,
     TotpFactorRepository,
     UserRepository,
+    WebAuthnChallengeRepository,
 )
 from application.ports.unit_of_work import AfterCommit, Outgoing
 from infrastructure.persistence.memory.action_token_repository import (
@@ -19,6 +21,10 @@ from infrastructure.persistence.memory.action_token_repository import (
 from infrastructure.persistence.memory.audit_event_repository import MemoryAuditEventRepository
 from infrastructure.persistence.memory.database import MemoryDatabase, Tables
 from infrastructure.persistence.memory.mfa_token_repository import MemoryMfaTokenRepository
+from infrastructure.persistence.memory.passkey_repository import (
+    MemoryPasskeyRepository,
+    MemoryWebAuthnChallengeRepository,
+)
 from infrastructure.persistence.memory.post_repository import MemoryPostRepository
 from infrastructure.persistence.memory.recovery_code_repository import (
     MemoryRecoveryCodeRepository,
@@ -53,6 +59,10 @@ class MemoryUnitOfWork:
         self.totp_factors: TotpFactorRepository = MemoryTotpFactorRepository(tables)
         self.recovery_codes: RecoveryCodeRepository = MemoryRecoveryCodeRepository(tables)
         self.mfa_tokens: MfaTokenRepository = MemoryMfaTokenRepository(tables)
+        self.passkeys: PasskeyRepository = MemoryPasskeyRepository(tables)
+        self.webauthn_challenges: WebAuthnChallengeRepository = MemoryWebAuthnChallengeRepository(
+            tables
+        )
 
     def read_only(self) -> Self:
         self._tables.expect_read_only()

@@ -15,6 +15,7 @@ from application.ports.audit import AuditEvent, AuditEventType
 from application.ports.repositories import RefreshTokenRecord
 from domain.action_tokens import ActionPurpose, ActionToken
 from domain.mfa import MfaToken, RecoveryCode, TotpFactor
+from domain.passkeys import ChallengePurpose, Passkey, WebAuthnChallenge
 from domain.posts import Post
 from domain.sessions import AuthSession
 from domain.tasks import Priority, Task
@@ -24,12 +25,14 @@ from infrastructure.persistence.sqlalchemy.tables import (
     audit_events,
     auth_sessions,
     mfa_tokens,
+    passkeys,
     posts,
     recovery_codes,
     refresh_tokens,
     tasks,
     totp_factors,
     users,
+    webauthn_challenges,
 )
 
 
@@ -131,3 +134,28 @@ def recovery_code_from_row(row: RowMapping) -> RecoveryCode:
 
 def mfa_token_from_row(row: RowMapping) -> MfaToken:
     return MfaToken(**columns_of(mfa_tokens, row))
+
+
+def passkey_values(passkey: Passkey) -> dict[str, Any]:
+    return asdict(passkey) | {"transports": list(passkey.transports)}
+
+
+def passkey_from_row(row: RowMapping) -> Passkey:
+    values = columns_of(passkeys, row)
+    return Passkey(
+        **values
+        | {
+            "credential_id": bytes(values["credential_id"]),
+            "public_key": bytes(values["public_key"]),
+            "transports": tuple(values["transports"]),
+        }
+    )
+
+
+def challenge_values(challenge: WebAuthnChallenge) -> dict[str, Any]:
+    return asdict(challenge) | {"purpose": challenge.purpose.value}
+
+
+def challenge_from_row(row: RowMapping) -> WebAuthnChallenge:
+    values = columns_of(webauthn_challenges, row)
+    return WebAuthnChallenge(**values | {"purpose": ChallengePurpose(values["purpose"])})

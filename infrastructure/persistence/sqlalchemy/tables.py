@@ -8,6 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from domain.action_tokens import ActionPurpose
+from domain.passkeys import PASSKEY_NAME_MAX_LENGTH, ChallengePurpose
 from domain.posts import POST_TITLE_MAX_LENGTH
 from domain.tasks import TASK_TITLE_MAX_LENGTH, Priority
 from domain.users import EMAIL_MAX_LENGTH, Role
@@ -236,4 +237,46 @@ mfa_tokens = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False),
     sa.Column("spent_at", UtcDateTime, nullable=True),
+)
+
+passkeys = sa.Table(
+    "passkeys",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    owner_column("user_id"),
+    # The authenticator's id for the credential: at most 1023 bytes, unique among all users.
+    sa.Column("credential_id", sa.LargeBinary(1023), nullable=False),
+    # The COSE public key that checks the credential's signatures (nothing secret).
+    sa.Column("public_key", sa.LargeBinary, nullable=False),
+    # The authenticator's counter is an unsigned 32-bit number: too big for INTEGER.
+    sa.Column("sign_count", sa.BigInteger, nullable=False),
+    sa.Column("transports", sa.JSON, nullable=False),
+    sa.Column("name", sa.String(PASSKEY_NAME_MAX_LENGTH), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_used_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("credential_id"),
+    # One user's passkeys, newest first; as its leading column is user_id, it serves the
+    # counts and the cascade from users too.
+    sa.Index(None, "user_id", "created_at", "id"),
+)
+
+webauthn_challenges = sa.Table(
+    "webauthn_challenges",
+    metadata,
+    # SHA-256 hex digest of the challenge the options carried.
+    sa.Column("challenge_hash", sa.String(64), primary_key=True),
+    sa.Column("purpose", sa.String(16), nullable=False),
+    # The account the ceremony is for; NULL for a sign-in that named none (or an unknown one).
+    sa.Column(
+        "user_id",
+        sa.Uuid,
+        sa.ForeignKey(users.c.id, ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    # Indexed for delete_expired, which every new challenge runs.
+    sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("spent_at", UtcDateTime, nullable=True),
+    one_of("purpose", ChallengePurpose),
 )

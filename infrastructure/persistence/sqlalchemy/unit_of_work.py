@@ -14,12 +14,14 @@ from application.ports.repositories import (
     ActionTokenRepository,
     AuditEventRepository,
     MfaTokenRepository,
+    PasskeyRepository,
     PostRepository,
     RecoveryCodeRepository,
     SessionRepository,
     TaskRepository,
     TotpFactorRepository,
     UserRepository,
+    WebAuthnChallengeRepository,
 )
 from application.ports.unit_of_work import AfterCommit, Outgoing
 from infrastructure.persistence.outage import DatabaseOutageLog
@@ -32,6 +34,10 @@ from infrastructure.persistence.sqlalchemy.audit_event_repository import (
 )
 from infrastructure.persistence.sqlalchemy.engine import is_database_unreachable, read_only_options
 from infrastructure.persistence.sqlalchemy.mfa_token_repository import SqlAlchemyMfaTokenRepository
+from infrastructure.persistence.sqlalchemy.passkey_repository import (
+    SqlAlchemyPasskeyRepository,
+    SqlAlchemyWebAuthnChallengeRepository,
+)
 from infrastructure.persistence.sqlalchemy.post_repository import SqlAlchemyPostRepository
 from infrastructure.persistence.sqlalchemy.recovery_code_repository import (
     SqlAlchemyRecoveryCodeRepository,
@@ -87,6 +93,10 @@ class SqlAlchemyUnitOfWork:
         self.totp_factors: TotpFactorRepository = SqlAlchemyTotpFactorRepository(connection)
         self.recovery_codes: RecoveryCodeRepository = SqlAlchemyRecoveryCodeRepository(connection)
         self.mfa_tokens: MfaTokenRepository = SqlAlchemyMfaTokenRepository(connection)
+        self.passkeys: PasskeyRepository = SqlAlchemyPasskeyRepository(connection)
+        self.webauthn_challenges: WebAuthnChallengeRepository = (
+            SqlAlchemyWebAuthnChallengeRepository(connection)
+        )
 
     def read_only(self) -> Self:
         self._connection.expect_read_only()

@@ -112,5 +112,5 @@ async def verify(
     body: VerifyMfaRequest,
     verify_mfa: Annotated[VerifyMfa, Depends(use_case(lambda c: c.verify_mfa()))],
 ) -> LoginResponse:
-    command = VerifyMfaCommand(mfa_token=body.mfa_token, code=body.code)
+    command = VerifyMfaCommand(mfa_token=body.mfa_token, code=body.code, passkey=body.passkey)
     return LoginResponse.of(await run_in_threadpool(verify_mfa.execute, command))

@@ -1,6 +1,8 @@
 """Bodies of /auth/mfa: the authenticator app, recovery codes and the second step of a login."""
 
-from pydantic import BaseModel, Field
+from typing import Any, Self
+
+from pydantic import BaseModel, Field, model_validator
 
 from application.use_cases.mfa.set_up_totp import TotpSetup
 from interfaces.http.schemas.common import ErrorBody, RequestBody, example
@@ -43,12 +45,27 @@ class RecoveryCodesResponse(BaseModel):
 
 
 class VerifyMfaRequest(RequestBody):
+    """The `mfa_token` and either a `code` (from the app, or a recovery code) or a `passkey`."""
+
     model_config = example(
         {"mfa_token": "the mfa_token of the 401 mfa_required answer", "code": EXAMPLE_CODE}
     )
 
     mfa_token: str = Field(min_length=1, max_length=TOKEN_FIELD_MAX_LENGTH)
-    code: str = Code
+    code: str | None = Field(default=None, min_length=1, max_length=64)
+    passkey: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "What `navigator.credentials.get()` gave the page for the options of "
+            "`POST /auth/passkeys/login/options`, as JSON."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> Self:
+        if (self.code is None) == (self.passkey is None):
+            raise ValueError("Send either code or passkey.")
+        return self
 
 
 class MfaRequiredBody(ErrorBody):

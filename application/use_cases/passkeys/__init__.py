@@ -1,0 +1,1 @@
+"""Passkeys: add, list and remove them, and sign in with one (no password)."""
