@@ -3,13 +3,12 @@ from dataclasses import dataclass
 
 from application.audit import AuditTrail
 from application.emails import EmailTemplates
-from application.errors import InvalidCurrentPassword, InvalidMfaCode, MfaNotEnabled
 from application.ports.audit import AuditEventType
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
-from application.services.password_check import load_after_password_check
+from application.services.code_confirmation import confirmed_with_code
 from application.services.second_factor import SecondFactors
-from application.services.throttling import Throttle, user_account
+from application.services.throttling import Throttle
 from domain.mfa import SecondFactorMethod
 
 
@@ -41,42 +40,28 @@ class DisableTotp:
     audit: AuditTrail
 
     def execute(self, command: DisableTotpCommand) -> None:
-        user = load_after_password_check(
-            self.uow,
-            self.hasher,
-            self.throttle,
-            command.user_id,
-            command.password,
-            clear_failures=False,
-        )
-        try:
-            with self.uow as uow:
-                current = uow.users.get_for_update(user.id)
-                if current is None or current.password_hash != user.password_hash:
-                    raise InvalidCurrentPassword()  # changed meanwhile by another request
-                if not current.mfa_enabled:
-                    raise MfaNotEnabled()
-                method = self.factors.check_code(uow, current, command.code)
-                if method is None:
-                    raise InvalidMfaCode()
-                self.factors.turn_off_totp(uow, current)
-                self.audit.record(
-                    uow,
-                    AuditEventType.MFA_DISABLED,
-                    user_id=current.id,
-                    details={
-                        "method": SecondFactorMethod.TOTP.value,
-                        "confirmed_with": method.value,
-                    },
-                )
-                uow.emit(self.templates.mfa_disabled(current.email, current.username))
-                uow.commit()
-        except InvalidMfaCode:
-            self.audit.record_alone(
-                AuditEventType.MFA_FAILED, user_id=user.id, details={"while": "disable_totp"}
+        with confirmed_with_code(
+            uow=self.uow,
+            hasher=self.hasher,
+            throttle=self.throttle,
+            factors=self.factors,
+            audit=self.audit,
+            user_id=command.user_id,
+            password=command.password,
+            code=command.code,
+            purpose="disable_totp",
+        ) as confirmed:
+            self.factors.turn_off_totp(confirmed.uow, confirmed.user)
+            self.audit.record(
+                confirmed.uow,
+                AuditEventType.MFA_DISABLED,
+                user_id=confirmed.user.id,
+                details={
+                    "method": SecondFactorMethod.TOTP.value,
+                    "confirmed_with": confirmed.method.value,
+                },
             )
-            raise
-        except MfaNotEnabled:
-            self.throttle.succeeded(user_account(user.id))  # the password was right; no code asked
-            raise
-        self.throttle.succeeded(user_account(user.id))
+            confirmed.uow.emit(
+                self.templates.mfa_disabled(confirmed.user.email, confirmed.user.username)
+            )
+            confirmed.uow.commit()

@@ -3,13 +3,12 @@ from dataclasses import dataclass
 
 from application.audit import AuditTrail
 from application.emails import EmailTemplates
-from application.errors import InvalidCurrentPassword, InvalidMfaCode, MfaNotEnabled
 from application.ports.audit import AuditEventType
 from application.ports.password_hasher import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
-from application.services.password_check import load_after_password_check
+from application.services.code_confirmation import confirmed_with_code
 from application.services.second_factor import SecondFactors
-from application.services.throttling import Throttle, user_account
+from application.services.throttling import Throttle
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,42 +37,28 @@ class RegenerateRecoveryCodes:
     audit: AuditTrail
 
     def execute(self, command: RegenerateRecoveryCodesCommand) -> list[str]:
-        user = load_after_password_check(
-            self.uow,
-            self.hasher,
-            self.throttle,
-            command.user_id,
-            command.password,
-            clear_failures=False,
-        )
-        try:
-            with self.uow as uow:
-                current = uow.users.get_for_update(user.id)
-                if current is None or current.password_hash != user.password_hash:
-                    raise InvalidCurrentPassword()  # changed meanwhile by another request
-                if not current.mfa_enabled:
-                    raise MfaNotEnabled()
-                method = self.factors.check_code(uow, current, command.code)
-                if method is None:
-                    raise InvalidMfaCode()
-                codes = self.factors.new_recovery_codes(uow, current)
-                self.audit.record(
-                    uow,
-                    AuditEventType.RECOVERY_CODES_REGENERATED,
-                    user_id=current.id,
-                    details={"confirmed_with": method.value},
-                )
-                uow.emit(self.templates.recovery_codes_regenerated(current.email, current.username))
-                uow.commit()
-        except InvalidMfaCode:
-            self.audit.record_alone(
-                AuditEventType.MFA_FAILED,
-                user_id=user.id,
-                details={"while": "regenerate_recovery_codes"},
+        with confirmed_with_code(
+            uow=self.uow,
+            hasher=self.hasher,
+            throttle=self.throttle,
+            factors=self.factors,
+            audit=self.audit,
+            user_id=command.user_id,
+            password=command.password,
+            code=command.code,
+            purpose="regenerate_recovery_codes",
+        ) as confirmed:
+            codes = self.factors.new_recovery_codes(confirmed.uow, confirmed.user)
+            self.audit.record(
+                confirmed.uow,
+                AuditEventType.RECOVERY_CODES_REGENERATED,
+                user_id=confirmed.user.id,
+                details={"confirmed_with": confirmed.method.value},
             )
-            raise
-        except MfaNotEnabled:
-            self.throttle.succeeded(user_account(user.id))  # the password was right; no code asked
-            raise
-        self.throttle.succeeded(user_account(user.id))
+            confirmed.uow.emit(
+                self.templates.recovery_codes_regenerated(
+                    confirmed.user.email, confirmed.user.username
+                )
+            )
+            confirmed.uow.commit()
         return codes
