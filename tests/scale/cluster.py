@@ -213,14 +213,20 @@ class Cluster:
             if instance.process is None or instance.process.poll() is not None:
                 instance.start(SECRET_KEY=self.secret_key)
                 instance.wait_ready()
+        self.wait_in_rotation(*self.instances)
+
+    def wait_in_rotation(self, *instances: Instance) -> None:
+        """Until nginx has passed a request to each of them: after a failed attempt nginx leaves
+        an instance out for `fail_timeout`, however soon it is back. A rolling restart waits for
+        this before it stops the next instance, or the proxy may have none left to send to."""
         deadline = time.monotonic() + 2 * STARTUP_SECONDS
-        seen: set[str] = set()
+        waiting = {instance.name for instance in instances}
         with httpx.Client(base_url=self.proxy_url, timeout=5.0) as probe:
-            while len(seen) < len(self.instances):
-                assert time.monotonic() < deadline, f"nginx sends nothing to some of them: {seen}"
+            while waiting:
+                assert time.monotonic() < deadline, f"nginx sends nothing to {sorted(waiting)}"
                 response = probe.get("/health")
-                if response.status_code == 200 and self.answered(response).name not in seen:
-                    seen.add(self.answered(response).name)
+                if response.status_code == 200 and self.answered(response).name in waiting:
+                    waiting.discard(self.answered(response).name)
                 else:
                     time.sleep(0.05)
 

@@ -255,9 +255,9 @@ def test_rotating_the_key_instance_by_instance_logs_nobody_out(
     signed with the new key, works everywhere once the roll is done.
 
     Until then, an instance not yet restarted refuses the tokens a restarted one signs (it does
-    not know the new key yet): the client refreshes, and carries on. The single-worker instances
-    go first: nginx leaves out a stopped instance for fail_timeout after trying it, and the slow
-    restart of the `--workers 2` one, last, outlasts that, so the next scenario need not wait.
+    not know the new key yet): the client refreshes, and carries on. As DEPLOYING.md says, the
+    next instance is stopped only once nginx sends requests to the restarted one again (it leaves
+    out an instance it failed to reach for fail_timeout): else it may have none left.
     """
     issued_before = tokens_of(proxy)
     before = bearer(issued_before["access_token"])
@@ -272,6 +272,7 @@ def test_rotating_the_key_instance_by_instance_logs_nobody_out(
         assert [proxy.get("/users/me", headers=before).status_code for _ in order] == [200] * 3
         instance.start(SECRET_KEY=new_key, SECRET_KEY_PREVIOUS=old_key)
         instance.wait_ready()
+        cluster.wait_in_rotation(instance)
         assert on_each(cluster, address, "GET", "/users/me", headers=before) == [
             (each.name, 200, None) for each in cluster.instances
         ], f"after restarting {step} of {len(order)}"
