@@ -12,8 +12,8 @@ from sqlalchemy.engine import make_url
 @contextmanager
 def scratch_schema(server_url: str, *, prefix: str, time_zone: str | None = None) -> Iterator[str]:
     """Create a uniquely named schema, yield a URL whose search_path is that schema alone (and
-    whose commits do not wait for the disk), and
-    drop the schema (tables, alembic_version and all) afterwards."""
+    whose commits do not wait for the disk), and drop the schema (tables, alembic_version and
+    all) afterwards."""
     admin = sa.create_engine(server_url, poolclass=sa.NullPool)
     schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.begin() as connection:
