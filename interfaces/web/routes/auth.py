@@ -63,7 +63,13 @@ async def login(request: Request, form: Form, pages: PagesDep, container: Contai
         signed_in = await password_work(request).run(lambda: browser_login.execute(command))
     except MfaRequired as second_step:
         # The password is right: the code form next (routes/mfa.py completes the login).
-        return second_step_page(request, pages, mfa_token=second_step.mfa_token, next_path=target)
+        return second_step_page(
+            request,
+            pages,
+            mfa_token=second_step.mfa_token,
+            next_path=target,
+            methods=second_step.methods,
+        )
     except (InvalidCredentials, AccountInactive, EmailNotVerified, TooManyAttempts) as refused:
         status, message, headers = _refusal(refused)
         response = pages.render(

@@ -52,6 +52,7 @@ def second_step_page(
     *,
     mfa_token: str,
     next_path: str,
+    methods: list[str],
     errors: FieldErrors | None = None,
     alert: str | None = None,
     status_code: int = 200,
@@ -61,6 +62,7 @@ def second_step_page(
     context = {
         "mfa_token": mfa_token,
         "next": next_path,
+        "methods": methods,
         "errors": errors or {},
         "alert": alert,
     }
@@ -80,6 +82,8 @@ async def complete_login(
 ) -> Response:
     target = local_path(form.get("next"))
     mfa_token = form.get("mfa_token", "")
+    # What to offer again (a passkey or not): as the login named it; only the page's choice.
+    methods = form.get("methods", "").split(",")
     command = VerifyMfaCommand(mfa_token=mfa_token, code=form.get("code", "").strip())
     verify = container.verify_mfa_in_browser()
     try:
@@ -92,6 +96,7 @@ async def complete_login(
             pages,
             mfa_token=mfa_token,
             next_path=target,
+            methods=methods,
             errors={"code": WRONG_CODE},
             status_code=401,
         )
@@ -102,6 +107,7 @@ async def complete_login(
             pages,
             mfa_token=mfa_token,
             next_path=target,
+            methods=methods,
             alert=wait_message(wait),
             status_code=429,
         )
