@@ -54,7 +54,8 @@ class PasskeyBrowser(Browser):
         return answer
 
     def new_credential(self, password: str = STRONG_PASSWORD) -> dict[str, Any]:
-        options = self.send("/app/account/passkeys/options", {"passkey_password": password})
+        body = {"passkey_name": "Laptop", "passkey_password": password}
+        options = self.send("/app/account/passkeys/options", body)
         assert options.status_code == 200, options.text
         return self.authenticator.create(options.json())
 
@@ -92,11 +93,13 @@ def test_add_a_passkey_sign_in_with_it_and_remove_it(browser: PasskeyBrowser) ->
     account = browser.client.get("/app/account")
     assert 'id="passkeys"' in account.text
     assert '<script src="/app/static/passkeys.js" defer></script>' in account.text
-    refused(
-        browser.send("/app/account/passkeys/options", {"passkey_password": "wrong"}),
-        400,
-        "invalid_current_password",
-    )
+    options = "/app/account/passkeys/options"
+    wrong_password = {"passkey_name": "Laptop", "passkey_password": "wrong"}
+    refused(browser.send(options, wrong_password), 400, "invalid_current_password")
+    # A name the site would refuse is told before the authenticator makes anything.
+    for name in ("", "  ", "x" * 65, "a\nb"):
+        no_name = {"passkey_name": name, "passkey_password": STRONG_PASSWORD}
+        refused(browser.send(options, no_name), 400, "invalid_field")
 
     added = browser.add("Laptop <b>")
     assert added.status_code == 200, added.text

@@ -31,6 +31,7 @@ from application.use_cases.passkeys.passkey_login import PasskeyLoginCommand
 from application.use_cases.passkeys.register_passkey import RegisterPasskeyCommand
 from application.use_cases.passkeys.remove_passkey import RemovePasskeyCommand
 from domain.errors import LastCredential
+from domain.passkeys import validate_passkey_name
 from interfaces.web.cookies import new_csrf_secret
 from interfaces.web.dependencies import (
     ContainerDep,
@@ -91,6 +92,9 @@ async def registration_options(
         password=_text(body, "passkey_password"),
         code=optional_text(_text(body, "passkey_code")),
     )
+    # The name is checked again when the passkey is added; checked now too, a wrong one is told
+    # before the authenticator makes a passkey the site would then refuse.
+    validate_passkey_name(_text(body, "passkey_name") or "")
     begin = container.begin_passkey_registration()
     options = await password_work(request).run(lambda: begin.execute(command))
     return JSONResponse(options, headers=PAGE_HEADERS)
