@@ -144,8 +144,7 @@ async def change_password(
     # Every other session ended with the old password; this browser goes on under a new key,
     # and with a new CSRF secret, as after a login.
     response = see_other(f"{ACCOUNT}?notice=password_changed")
-    pages.cookies.set_session(response, signed_in.key)
-    pages.cookies.set_csrf(response, new_csrf_secret())
+    pages.cookies.start_session(response, signed_in.key)
     return response
 
 

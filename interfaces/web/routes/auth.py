@@ -82,8 +82,7 @@ async def login(request: Request, form: Form, pages: PagesDep, container: Contai
         return response
     response = see_other(target)
     # A new session key and a new CSRF secret: nothing a page saw before login is worth anything.
-    pages.cookies.set_session(response, signed_in.key)
-    pages.cookies.set_csrf(response, new_csrf_secret())
+    pages.cookies.start_session(response, signed_in.key)
     return response
 
 

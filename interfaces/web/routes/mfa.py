@@ -25,7 +25,6 @@ from application.use_cases.mfa.disable_totp import DisableTotpCommand
 from application.use_cases.mfa.regenerate_recovery_codes import RegenerateRecoveryCodesCommand
 from application.use_cases.mfa.set_up_totp import SetUpTotpCommand
 from application.use_cases.mfa.verify_mfa import VerifyMfaCommand
-from interfaces.web.cookies import new_csrf_secret
 from interfaces.web.dependencies import ContainerDep, Form, PagesDep, Visit
 from interfaces.web.errors import wait_message
 from interfaces.web.forms import FieldErrors, local_path
@@ -118,8 +117,7 @@ async def complete_login(
         return see_other(f"/app/login?notice=second_step_expired&next={quote(target, safe='/')}")
     response = see_other(target)
     # As at login: a new session key and a new CSRF secret.
-    pages.cookies.set_session(response, signed_in.key)
-    pages.cookies.set_csrf(response, new_csrf_secret())
+    pages.cookies.start_session(response, signed_in.key)
     return response
 
 

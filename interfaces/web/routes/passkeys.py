@@ -32,7 +32,6 @@ from application.use_cases.passkeys.register_passkey import RegisterPasskeyComma
 from application.use_cases.passkeys.remove_passkey import RemovePasskeyCommand
 from domain.errors import LastCredential
 from domain.passkeys import validate_passkey_name
-from interfaces.web.cookies import new_csrf_secret
 from interfaces.web.dependencies import (
     ContainerDep,
     Form,
@@ -75,8 +74,7 @@ def go_to(url: str, pages: Pages | None = None, *, signed_in_key: str | None = N
     session, set as a password login sets it (a new CSRF secret too)."""
     response = JSONResponse({"redirect": url}, headers=PAGE_HEADERS)
     if pages is not None and signed_in_key is not None:
-        pages.cookies.set_session(response, signed_in_key)
-        pages.cookies.set_csrf(response, new_csrf_secret())
+        pages.cookies.start_session(response, signed_in_key)
     return response
 
 
