@@ -298,6 +298,17 @@ def test_a_signed_out_browser_gets_401_json_from_the_account_routes(
         refused(browser.send(path, {"passkey_password": STRONG_PASSWORD}), 401, "not_authenticated")
 
 
+def test_without_the_script_the_passkey_buttons_are_off_and_say_why(
+    browser: PasskeyBrowser,
+) -> None:
+    login = browser.client.get("/app/login").text
+    assert (
+        '<button type="submit" class="secondary" disabled>Sign in with a passkey</button>' in login
+    )
+    assert "Passkeys need a browser with WebAuthn, and JavaScript on." in login
+    assert 'aria-live="polite"' in login  # where the script says what went wrong
+
+
 def test_the_script_is_served_by_tessera(browser: PasskeyBrowser) -> None:
     script = browser.client.get("/app/static/passkeys.js")
     assert script.status_code == 200
