@@ -77,7 +77,7 @@ async def checked_form(request: Request) -> dict[str, str]:
     return {name: value for name, value in form.items() if isinstance(value, str)}
 
 
-def answers_in_json(request: Request) -> None:
+async def answers_in_json(request: Request) -> None:
     """Marks a route the pages' script calls (passkeys): its refusals are JSON, not pages
     (errors.py). A router dependency, so that it runs before the route's own."""
     request.state.answers_in_json = True
