@@ -16,7 +16,17 @@ from interfaces.web.cookies import CookiePolicy
 from interfaces.web.csrf import CsrfGuard
 from interfaces.web.errors import install_page_errors
 from interfaces.web.pages import Pages
-from interfaces.web.routes import account, admin, auth, home, mfa, posts, recovery, tasks
+from interfaces.web.routes import (
+    account,
+    admin,
+    auth,
+    home,
+    mfa,
+    passkeys,
+    posts,
+    recovery,
+    tasks,
+)
 
 STATIC = Path(__file__).parent / "static"
 MOUNT_PATH = "/app"
@@ -41,6 +51,8 @@ def create_web_app(container: Container, password_work: PasswordWork) -> FastAPI
         tasks.router,
         account.router,
         mfa.router,
+        passkeys.router,
+        passkeys.json_router,
         recovery.router,
         admin.router,
     ):
