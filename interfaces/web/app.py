@@ -7,13 +7,14 @@ body size limit, access log, security headers) wraps it as it wraps the API.
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.staticfiles import StaticFiles
 
 from infrastructure.container import Container
 from interfaces.http.password_work import PasswordWork
 from interfaces.web.cookies import CookiePolicy
 from interfaces.web.csrf import CsrfGuard
+from interfaces.web.dependencies import refuse_writes_from_other_sites
 from interfaces.web.errors import install_page_errors
 from interfaces.web.pages import Pages
 from interfaces.web.routes import (
@@ -34,7 +35,13 @@ MOUNT_PATH = "/app"
 
 def create_web_app(container: Container, password_work: PasswordWork) -> FastAPI:
     settings = container.settings()
-    web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
+    web = FastAPI(
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,
+        dependencies=[Depends(refuse_writes_from_other_sites)],
+    )
     web.state.container = container
     web.state.password_work = password_work
     web.state.database_in_process = settings.database_in_process

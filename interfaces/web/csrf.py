@@ -34,13 +34,14 @@ class CsrfGuard:
         return hmac.new(self._key, csrf_secret.encode(), hashlib.sha256).hexdigest()
 
     def check(self, request: Request, csrf_secret: str | None, token: object) -> None:
-        self._check_origin(request)
+        self.check_origin(request)
         if not csrf_secret or not isinstance(token, str):
             raise CsrfRefused()
         if not hmac.compare_digest(self.token_for(csrf_secret), token):
             raise CsrfRefused()
 
-    def _check_origin(self, request: Request) -> None:
+    def check_origin(self, request: Request) -> None:
+        """Refuse a write that the browser says another site sent (its Origin, Sec-Fetch-Site)."""
         if request.headers.get("sec-fetch-site") == "cross-site":
             raise CsrfRefused()
         origin = request.headers.get("origin")

@@ -69,6 +69,14 @@ async def required_visit(
     return visit
 
 
+async def refuse_writes_from_other_sites(request: Request) -> None:
+    """The web app's own dependency, run before any route's: a write that another site sent is
+    refused (403) before anything else is looked at. Without this, one that came without the session
+    cookie (SameSite=Lax keeps it back) would be sent to the login page instead."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        pages_of(request).csrf.check_origin(request)
+
+
 async def checked_form(request: Request) -> dict[str, str]:
     """The POSTed form, once it is shown to come from a page of this site (csrf.py)."""
     form = await request.form()
@@ -84,7 +92,12 @@ async def answers_in_json(request: Request) -> None:
 
 
 def wants_json(request: Request) -> bool:
-    return bool(getattr(request.state, "answers_in_json", False))
+    """A route of the script's, or a request whose body is JSON (the script's again: a form never
+    sends one); the second also holds for a refusal made before the route is known."""
+    content_type = request.headers.get("content-type", "")
+    return bool(getattr(request.state, "answers_in_json", False)) or content_type.startswith(
+        "application/json"
+    )
 
 
 async def checked_json(request: Request) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def test_a_token_without_its_cookie_is_refused(client: TestClient) -> None:
     assert client.post("/app/login", data=form).status_code == 403
 
 
-@pytest.mark.parametrize(
+FROM_ANOTHER_SITE = pytest.mark.parametrize(
     "headers",
     [
         {"Origin": "https://evil.example"},
@@ -69,6 +69,9 @@ def test_a_token_without_its_cookie_is_refused(client: TestClient) -> None:
         {"Sec-Fetch-Site": "cross-site"},
     ],
 )
+
+
+@FROM_ANOTHER_SITE
 def test_a_post_from_another_origin_is_refused_even_with_a_valid_token(
     client: TestClient, headers: dict[str, str]
 ) -> None:
@@ -78,6 +81,17 @@ def test_a_post_from_another_origin_is_refused_even_with_a_valid_token(
     response = client.post("/app/logout", data={"csrf_token": token}, headers=headers)
     assert response.status_code == 403
     assert client.get("/app/").text.count("Log out") == 1  # still signed in
+
+
+@FROM_ANOTHER_SITE
+def test_a_post_from_another_site_without_the_cookie_is_refused_not_sent_to_log_in(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    """What a browser sends from another site (SameSite=Lax keeps the session cookie back): the
+    403 page, before the route would ask for a login."""
+    response = client.post("/app/tasks", data={"title": "forged"}, headers=headers)
+    assert response.status_code == 403
+    assert "Nothing was changed" in response.text
 
 
 def test_a_post_from_this_origin_passes(client: TestClient) -> None:

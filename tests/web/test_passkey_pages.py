@@ -48,7 +48,11 @@ class PasskeyBrowser(Browser):
     ) -> httpx.Response:
         """What passkeys.js sends: JSON, the page's CSRF token in X-CSRF-Token; or, as bytes, a
         body the script never sends."""
-        sent = {"x-csrf-token": self.token() if token is None else token, **headers}
+        sent = {
+            "content-type": "application/json",
+            "x-csrf-token": self.token() if token is None else token,
+            **headers,
+        }
         content = body if isinstance(body, bytes) else json.dumps(body).encode()
         answer: httpx.Response = self.client.post(path, content=content, headers=sent)
         return answer
