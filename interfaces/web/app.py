@@ -16,7 +16,7 @@ from interfaces.web.cookies import CookiePolicy
 from interfaces.web.csrf import CsrfGuard
 from interfaces.web.errors import install_page_errors
 from interfaces.web.pages import Pages
-from interfaces.web.routes import account, admin, auth, home, mfa, posts, recovery, tasks
+from interfaces.web.routes import account, admin, auth, home, mfa, oidc, posts, recovery, tasks
 
 STATIC = Path(__file__).parent / "static"
 MOUNT_PATH = "/app"
@@ -32,6 +32,11 @@ def create_web_app(container: Container, password_work: PasswordWork) -> FastAPI
         CookiePolicy(secure=settings.public_base_is_https),
         CsrfGuard(container.web_secret(), settings.public_base_url),
     )
+    # Called by the templates (login, register, account), so that providers are discovered only
+    # when a page first needs them.
+    web.state.pages.templates.env.globals["oidc_providers"] = lambda: (
+        container.identity_providers().all()
+    )
     install_page_errors(web)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
@@ -41,6 +46,7 @@ def create_web_app(container: Container, password_work: PasswordWork) -> FastAPI
         tasks.router,
         account.router,
         mfa.router,
+        oidc.router,
         recovery.router,
         admin.router,
     ):

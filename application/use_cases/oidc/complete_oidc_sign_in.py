@@ -51,6 +51,8 @@ class OidcCallbackResult:
     login_code: str | None = None
     error: str | None = None
     """For an API client whose provider step failed: the `error` to hand its redirect_uri."""
+    linked: bool = False
+    """The flow was started to link the identity to a signed-in account."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,7 +115,11 @@ class CompleteOidcSignIn:
                 )
             )
             uow.commit()
-        return OidcCallbackResult(redirect_uri=flow.redirect_uri, login_code=code)
+        return OidcCallbackResult(
+            redirect_uri=flow.redirect_uri,
+            login_code=code,
+            linked=flow.link_user_id is not None,
+        )
 
     def _take_flow(self, command: CompleteOidcSignInCommand) -> OidcFlow:
         if not command.state:
