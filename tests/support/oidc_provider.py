@@ -167,7 +167,7 @@ def running_provider() -> Iterator[Provider]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
     inner = oidc_provider_mock.app(require_nonce=True)
     forger = Forger(inner.wsgi_app)
-    inner.wsgi_app = forger  # type: ignore[method-assign]
+    inner.wsgi_app = forger
     server = werkzeug.serving.make_server("127.0.0.1", 0, inner, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
