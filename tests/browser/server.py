@@ -41,9 +41,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(workdir: Path, settings: dict[str, str] | None = None) -> Iterator[Server]:
-    """`tessera serve` on a free 127.0.0.1 port, from `workdir` (its SQLite file and secret)."""
-    port = free_port()
+def serving(
+    workdir: Path, settings: dict[str, str] | None = None, port: int | None = None
+) -> Iterator[Server]:
+    """`tessera serve` on a free 127.0.0.1 port (or `port`), from `workdir` (its SQLite file
+    and secret)."""
+    port = port or free_port()
     env = {key: value for key, value in os.environ.items() if key not in SERVER_VARIABLES}
     # Cheap password hashing: the browser tests are about pages, not Argon2's cost.
     env.update({"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024", "ARGON2_PARALLELISM": "1"})

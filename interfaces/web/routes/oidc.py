@@ -5,7 +5,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from application.errors import (
     AccountInactive,
@@ -92,7 +92,14 @@ async def link(
     )
     start = container.start_oidc_sign_in()
     started = await in_worker(request, lambda: start.execute(command))
-    response = RedirectResponse(started.authorization_url, status_code=303)
+    provider = container.identity_providers().get(command.provider)
+    # A page that moves on by itself, not a redirect: the pages' CSP (form-action 'self') keeps
+    # a form's answer from redirecting to another site, and the pages need no script.
+    context = {
+        "authorization_url": started.authorization_url,
+        "display_name": provider.display_name if provider else command.provider,
+    }
+    response = pages.render(request, "oidc_continue.html", context, user=visit.user)
     oidc_cookies(container).set_state(response, started.browser_binding)
     return response
 
