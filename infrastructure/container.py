@@ -178,6 +178,7 @@ def throttle_policy(settings: Settings) -> ThrottlePolicy:
         verification_emails_per_user=RateLimit(5, 3600),
         # As generous as login attempts: one set of options starts each passkey sign-in.
         passkey_challenges_per_ip=RateLimit(settings.login_max_attempts_per_ip_per_minute, 60),
+        oidc_flows_per_ip=RateLimit(settings.login_max_attempts_per_ip_per_minute, 60),
     )
 
 
@@ -532,6 +533,7 @@ class Container(containers.DeclarativeContainer):
         uow=uow,
         providers=identity_providers,
         clock=clock,
+        throttle=throttle,
         redirect_allowlist=settings.provided.oidc_redirect_allowed,
     )
     complete_oidc_sign_in = providers.Factory(

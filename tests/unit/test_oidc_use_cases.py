@@ -1,6 +1,8 @@
 """Sign-in with an external provider: the use cases on a fake provider and the memory store."""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,10 +16,12 @@ from application.errors import (
     InvalidRedirectUri,
     MfaRequired,
     OidcError,
+    TooManyAttempts,
     UnknownProvider,
 )
 from application.ports.audit import AuditEventType
 from application.ports.identity_provider import VerifiedClaims
+from application.request_context import RequestContext, set_current_request
 from application.secret_tokens import hash_secret_token
 from application.services.session_tokens import IssuedTokens
 from application.use_cases.oidc.complete_oidc_sign_in import (
@@ -34,7 +38,7 @@ from domain.errors import AccountExists, IdentityNotFound, LastCredential
 from domain.passkeys import Passkey
 from domain.users import User
 from tests.unit.builders import register, stored
-from tests.unit.conftest import World
+from tests.unit.conftest import SETTINGS, World
 from tests.unit.fakes import FakeIdentityProvider, FakeIdentityProviders
 from tests.unit.test_mfa_use_cases import audit_events
 
@@ -52,6 +56,7 @@ class Oidc:
             uow=self.world.uow(),
             providers=self.world.container.identity_providers(),
             clock=self.world.clock,
+            throttle=self.world.throttle,
             redirect_allowlist={CLIENT},
         )
         started = use_case.execute(
@@ -115,6 +120,7 @@ def test_a_flow_needs_a_known_provider_and_an_allowed_redirect_uri(oidc: Oidc) -
             uow=oidc.world.uow(),
             providers=FakeIdentityProviders(),
             clock=oidc.world.clock,
+            throttle=oidc.world.throttle,
             redirect_allowlist={CLIENT},
         ).execute(StartOidcSignInCommand(provider="corp"))
     with pytest.raises(InvalidRedirectUri):
@@ -304,3 +310,24 @@ def test_a_password_reset_gives_a_provider_made_account_a_password(oidc: Oidc) -
     current = stored(oidc.world, user)
     current.change_password_hash("fake$v1$new password", oidc.world.clock.now())
     assert current.has_password is True
+
+
+@contextmanager
+def request_from(ip: str) -> Iterator[None]:
+    set_current_request(RequestContext(ip=ip))
+    try:
+        yield
+    finally:
+        set_current_request(RequestContext())
+
+
+def test_starting_flows_is_limited_per_ip(oidc: Oidc) -> None:
+    """Each start stores a flow: one IP cannot fill the table."""
+    limit = SETTINGS.login_max_attempts_per_ip_per_minute
+    with request_from("203.0.113.7"):
+        for _ in range(limit):
+            oidc.start()
+        with pytest.raises(TooManyAttempts):
+            oidc.start()
+    with request_from("203.0.113.8"):
+        oidc.start()

@@ -6,7 +6,9 @@ from application.errors import InvalidRedirectUri, UnknownProvider
 from application.ports.clock import Clock
 from application.ports.identity_provider import IdentityProviders
 from application.ports.unit_of_work import UnitOfWork
+from application.request_context import current_request
 from application.secret_tokens import hash_secret_token, new_secret_token
+from application.services.throttling import Throttle
 from domain.identities import OidcFlow
 
 
@@ -36,12 +38,13 @@ class StartOidcSignIn:
     `invalid_redirect_uri`; without one the flow ends on the web pages. `state`, `nonce` and the
     PKCE verifier are random, single use and expire after 10 minutes; the state is bound to
     this browser by a short-lived HttpOnly cookie, so that a callback from another browser is
-    refused (login CSRF).
+    refused (login CSRF). Each start stores a flow, so starts are limited per IP (429).
     """
 
     uow: UnitOfWork
     providers: IdentityProviders
     clock: Clock
+    throttle: Throttle
     redirect_allowlist: Collection[str]
 
     def execute(self, command: StartOidcSignInCommand) -> OidcStart:
@@ -50,6 +53,7 @@ class StartOidcSignIn:
             raise UnknownProvider()
         if command.redirect_uri is not None and command.redirect_uri not in self.redirect_allowlist:
             raise InvalidRedirectUri()
+        self.throttle.oidc_flow(current_request().ip)
         state, nonce, verifier, binding = (new_secret_token() for _ in range(4))
         now = self.clock.now()
         with self.uow as uow:

@@ -73,7 +73,7 @@ async def list_providers(request: Request) -> list[ProviderResponse]:
     "/auth/oidc/{provider}/authorize",
     status_code=status.HTTP_302_FOUND,
     response_class=RedirectResponse,
-    responses=redirect("To the provider.") | errors(400, 401, 404),
+    responses=redirect("To the provider.") | errors(400, 401, 404, 429),
     **documented_by(StartOidcSignIn),
 )
 async def authorize(
