@@ -114,6 +114,8 @@ def worker_app() -> FastAPI:
     audit lines would be lost and its warnings would not be JSON in production."""
     container = build_container()
     configure_logging(json_lines=container.settings().environment == "production")
+    # Each worker discovers the providers before it serves: never on the event loop later.
+    container.identity_providers()
     return create_app(container)
 
 
