@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.accessibility import blocking_violations
 from tests.browser.pages_support import log_in, new_person, register_by_api
 from tests.browser.server import Server, free_port, serving
 from tests.support.oidc_provider import Provider, running_provider
@@ -67,6 +68,7 @@ def test_sign_in_with_the_provider_from_the_login_page(
     subject = f"sub-{uuid.uuid4().hex[:8]}"
     provider.set_user(subject, email=f"{subject}@example.com", email_verified=True)
     page.goto(oidc_server.url + "/app/login")
+    assert blocking_violations(page) == []
     page.get_by_role("link", name="Sign in with Mock ID").click()
     at_the_provider(page, subject)
     expect(page).to_have_url(oidc_server.url + "/app/")
@@ -88,6 +90,7 @@ def test_link_a_provider_from_the_account_page(
     expect(page.get_by_role("status")).to_contain_text("The provider is linked")
     linked = page.get_by_role("region", name="Linked sign-in providers")
     expect(linked).to_contain_text("Mock ID · work@corp.example")
+    assert blocking_violations(page) == []
     # The password still works, so the identity may go.
     linked.get_by_role("button", name="Unlink Mock ID").click()
     expect(page.get_by_role("status")).to_contain_text("The provider is unlinked")
