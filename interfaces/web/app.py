@@ -16,7 +16,18 @@ from interfaces.web.cookies import CookiePolicy
 from interfaces.web.csrf import CsrfGuard
 from interfaces.web.errors import install_page_errors
 from interfaces.web.pages import Pages
-from interfaces.web.routes import account, admin, auth, home, mfa, oidc, posts, recovery, tasks
+from interfaces.web.routes import (
+    account,
+    admin,
+    auth,
+    home,
+    mfa,
+    oidc,
+    passkeys,
+    posts,
+    recovery,
+    tasks,
+)
 
 STATIC = Path(__file__).parent / "static"
 MOUNT_PATH = "/app"
@@ -46,6 +57,8 @@ def create_web_app(container: Container, password_work: PasswordWork) -> FastAPI
         tasks.router,
         account.router,
         mfa.router,
+        passkeys.router,
+        passkeys.json_router,
         oidc.router,
         recovery.router,
         admin.router,

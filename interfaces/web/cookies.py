@@ -42,6 +42,12 @@ class CookiePolicy:
     def set_csrf(self, response: Response, secret: str) -> None:
         self._set(response, self.csrf_name, secret)
 
+    def start_session(self, response: Response, key: str) -> None:
+        """A sign-in (password, second step, passkey, password change): the new session's key,
+        and a new CSRF secret, so that nothing a page saw before counts after."""
+        self.set_session(response, key)
+        self.set_csrf(response, new_csrf_secret())
+
     def clear_session(self, response: Response) -> None:
         response.delete_cookie(
             self.session_name, path="/", secure=self.secure, httponly=True, samesite="lax"

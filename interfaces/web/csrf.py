@@ -1,6 +1,6 @@
 """Cross-site request forgery: every state-changing form is checked twice.
 
-1. The form's `csrf_token` must be the HMAC of this browser's CSRF cookie (a signed double-submit
+1. The form's `csrf_token` (or the script's `X-CSRF-Token` header) must be the HMAC of this browser's CSRF cookie (a signed double-submit
    cookie): a page on another site can make the browser send the cookie, but can neither read it
    nor compute the HMAC without the server's key.
 2. The request's `Origin`, when the browser sends one (every current browser does on a POST), must
@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 CSRF_FIELD = "csrf_token"
+# The pages' script (static/passkeys.js) sends the same token in this header with its JSON.
+CSRF_HEADER = "x-csrf-token"
 
 
 class CsrfRefused(Exception):

@@ -1,7 +1,8 @@
 """What web routes depend on: the container's use cases, the pages, the person signed in."""
 
+import json
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -10,10 +11,14 @@ from starlette.concurrency import run_in_threadpool
 from application.errors import AccountInactive, InvalidToken
 from application.use_cases.auth.authenticate_browser_session import BrowserVisit
 from infrastructure.container import Container
-from interfaces.web.csrf import CSRF_FIELD
+from interfaces.web.csrf import CSRF_FIELD, CSRF_HEADER
 from interfaces.web.pages import Pages
 
 T = TypeVar("T")
+
+
+class MalformedJson(Exception):
+    """A JSON route's body is not the object the page's script sends: 400, nothing changed."""
 
 
 class SignInRequired(Exception):
@@ -72,8 +77,33 @@ async def checked_form(request: Request) -> dict[str, str]:
     return {name: value for name, value in form.items() if isinstance(value, str)}
 
 
+async def answers_in_json(request: Request) -> None:
+    """Marks a route the pages' script calls (passkeys): its refusals are JSON, not pages
+    (errors.py). A router dependency, so that it runs before the route's own."""
+    request.state.answers_in_json = True
+
+
+def wants_json(request: Request) -> bool:
+    return bool(getattr(request.state, "answers_in_json", False))
+
+
+async def checked_json(request: Request) -> dict[str, Any]:
+    """The POSTed JSON object, once it is shown to come from a page of this site: the same
+    checks as a form's (csrf.py), the token in the `X-CSRF-Token` header instead of a field."""
+    pages = pages_of(request)
+    pages.csrf.check(request, pages.cookies.csrf_secret(request), request.headers.get(CSRF_HEADER))
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedJson() from None
+    if not isinstance(body, dict):
+        raise MalformedJson()
+    return body
+
+
 PagesDep = Annotated[Pages, Depends(pages_of)]
 ContainerDep = Annotated[Container, Depends(container_of)]
 Visit = Annotated[BrowserVisit, Depends(required_visit)]
 OptionalVisit = Annotated[BrowserVisit | None, Depends(optional_visit)]
 Form = Annotated[dict[str, str], Depends(checked_form)]
+JsonBody = Annotated[dict[str, Any], Depends(checked_json)]

@@ -10,9 +10,15 @@ from starlette.responses import Response
 from application.errors import StorageUnavailable, TooManyAttempts
 from application.use_cases.auth.authenticate_browser_session import BrowserVisit
 from domain.errors import DomainError, MfaEnrollmentRequired
-from interfaces.http.errors import STORAGE_RETRY_AFTER_SECONDS, status_of
+from interfaces.http.errors import STORAGE_RETRY_AFTER_SECONDS, error_response, status_of
 from interfaces.web.csrf import CsrfRefused
-from interfaces.web.dependencies import SignInRequired, optional_visit, pages_of
+from interfaces.web.dependencies import (
+    MalformedJson,
+    SignInRequired,
+    optional_visit,
+    pages_of,
+    wants_json,
+)
 from interfaces.web.pages import see_other
 
 logger = logging.getLogger(__name__)
@@ -81,17 +87,50 @@ async def _visit_if_possible(request: Request, status_code: int) -> BrowserVisit
         return None
 
 
+def json_refusal(error: Exception) -> Response:
+    """A refusal of a route the pages' script calls: the API's error body (`detail`, `code`),
+    whose `detail` the script shows as it is."""
+    if isinstance(error, SignInRequired):
+        return error_response(401, "not_authenticated", "You are not logged in: log in again.")
+    if isinstance(error, CsrfRefused):
+        return error_response(403, "csrf_refused", CSRF_EXPLANATION)
+    if isinstance(error, MalformedJson | RequestValidationError):
+        return error_response(400, "bad_request", TITLES[400] + ".")
+    if isinstance(error, DomainError):
+        headers: dict[str, str] = {}
+        if isinstance(error, TooManyAttempts):
+            wait = error.retry_after_seconds
+            return error_response(429, error.code, wait_message(wait), {"retry-after": str(wait)})
+        if isinstance(error, StorageUnavailable):
+            headers["retry-after"] = str(STORAGE_RETRY_AFTER_SECONDS)
+        # A field's error (a passkey's name too long) is 400 here, as any bad input.
+        return error_response(status_of(error), error.code, error.detail, headers)
+    if isinstance(error, StarletteHTTPException):
+        return error_response(error.status_code, "error", TITLES.get(error.status_code, "Error"))
+    return error_response(500, "internal_error", TITLES[500] + ".")
+
+
 def install_page_errors(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, error: SignInRequired) -> Response:
+        if wants_json(request):
+            return json_refusal(error)
         return see_other(error.login_url)
 
     @app.exception_handler(CsrfRefused)
     async def forged(request: Request, error: CsrfRefused) -> Response:
+        if wants_json(request):
+            return json_refusal(error)
         return await error_page(request, 403, CSRF_EXPLANATION)
+
+    @app.exception_handler(MalformedJson)
+    async def malformed_json(request: Request, error: MalformedJson) -> Response:
+        return json_refusal(error)
 
     @app.exception_handler(DomainError)
     async def refused(request: Request, error: DomainError) -> Response:
+        if wants_json(request):
+            return json_refusal(error)
         if isinstance(error, StorageUnavailable):
             headers = {"retry-after": str(STORAGE_RETRY_AFTER_SECONDS)}
             return await error_page(request, 503, headers=headers)
@@ -110,16 +149,22 @@ def install_page_errors(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def malformed(request: Request, error: RequestValidationError) -> Response:
+        if wants_json(request):
+            return json_refusal(error)
         # A query or path the pages never make (a hand-edited URL): a page, not the API's JSON 422.
         return await error_page(request, 400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if wants_json(request):
+            return json_refusal(error)
         return await error_page(request, error.status_code)
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, error: Exception) -> Response:
         logger.exception("unexpected error on a page", exc_info=error)
+        if wants_json(request):
+            return json_refusal(error)
         return await error_page(request, 500)
 
 

@@ -55,6 +55,8 @@ NOTICES = {
     "password_changed": "Your password is changed. Every other session is logged out.",
     "session_revoked": "That session is logged out.",
     "totp_disabled": "The authenticator app is off: your password alone logs you in, and your recovery codes no longer work.",
+    "passkey_added": "Passkey added: it signs you in without your password from now on.",
+    "passkey_removed": "Passkey removed: it no longer signs you in.",
     "second_step_expired": "That login took too long or was already completed. Log in again.",
     "logged_out_everywhere": "You are logged out everywhere, in this browser too.",
     "account_deactivated": "Your account is deactivated and you are logged out.",

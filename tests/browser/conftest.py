@@ -4,8 +4,9 @@ Playwright cannot download its own browsers here, so the tests launch the system
 path (`apt-get install -y chromium`; `.ci/run` installs it when it is missing). Where it is missing
 the tests skip and say why; under `CI=true` they fail instead, like the tests that need a service.
 
-Every page is offline: a request to anything but 127.0.0.1 is aborted and recorded, and a test
-that made one fails at teardown (Tessera serves every asset its pages use).
+Every page is offline: a request to anything but this machine (127.0.0.1, localhost) is aborted
+and recorded, and a test that made one fails at teardown (Tessera serves every asset its pages
+use).
 """
 
 from collections.abc import Iterator
@@ -57,18 +58,22 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+# localhost: the passkey tests open the pages by that name (a secure context for WebAuthn).
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+
+
 @pytest.fixture
 def outside_requests() -> list[str]:
-    """The URLs a page asked for outside 127.0.0.1 (each one aborted)."""
+    """The URLs a page asked for outside this machine (each one aborted)."""
     return []
 
 
 @pytest.fixture
 def page(browser: Browser, outside_requests: list[str]) -> Iterator[Page]:
-    """A fresh browser context whose page cannot reach past 127.0.0.1."""
+    """A fresh browser context whose page cannot reach past this machine."""
 
     def local_only(route: Route) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
             route.continue_()
         else:
             outside_requests.append(route.request.url)

@@ -1,12 +1,15 @@
-"""The `tessera` command line, run as a real process: exit codes, one-line errors, real effects."""
+"""The `tessera` command line: exit codes, one-line errors, real effects."""
 
+import io
 import json
 import os
 import socket
 import sqlite3
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from unittest import mock
 
 import pyotp
 import pytest
@@ -16,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from infrastructure.container import build_container
 from infrastructure.persistence.migrator import AlembicMigrator
+from interfaces.cli.main import run
 from interfaces.http.app import create_app
 from tests.api.conftest import STRONG_PASSWORD, make_settings
 from tests.api.test_asymmetric_keys_api import write_private_key
@@ -33,14 +37,10 @@ def database_url(tmp_path: Path) -> str:
     return url
 
 
-def tessera(
-    database_url: str | None,
-    *args: str,
-    stdin: str = "",
-    cwd: Path | None = None,
-    settings: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """Run `tessera`; with no database_url, on the default one (./tessera.db in `cwd`)."""
+def command_environment(
+    database_url: str | None, settings: dict[str, str] | None
+) -> dict[str, str]:
+    """What `tessera` finds in its environment: this run's, with cheap hashing and the database."""
     env = {
         **{name: value for name, value in os.environ.items() if name != "DATABASE_URL"},
         "ENVIRONMENT": "test",
@@ -51,12 +51,54 @@ def tessera(
     }
     if database_url is not None:
         env["DATABASE_URL"] = database_url
+    return env
+
+
+def tessera(
+    database_url: str | None,
+    *args: str,
+    stdin: str = "",
+    cwd: Path | None = None,
+    settings: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `tessera` (with no database_url, on the default one: ./tessera.db in `cwd`).
+
+    In this process, through the entry point `python -m interfaces.cli.main` calls (`run`), with
+    the environment, standard streams and folder a process of its own would have, all restored
+    afterwards: a fresh interpreter costs a second of imports per command, and these tests run
+    dozens. `tessera_process` runs the real process, for what only a process shows."""
+    saved_environment, saved_folder = dict(os.environ), os.getcwd()
+    stdout, stderr = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(command_environment(database_url, settings))
+        if cwd is not None:
+            os.chdir(cwd)
+        with (
+            mock.patch.object(sys, "stdin", io.StringIO(stdin)),
+            redirect_stdout(stdout),
+            redirect_stderr(stderr),
+        ):
+            status = run(list(args))
+    finally:
+        os.chdir(saved_folder)
+        os.environ.clear()
+        os.environ.update(saved_environment)
+    return subprocess.CompletedProcess(args, status, stdout.getvalue(), stderr.getvalue())
+
+
+def tessera_process(
+    database_url: str | None,
+    *args: str,
+    cwd: Path | None = None,
+    settings: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m interfaces.cli.main` as a process of its own."""
     return subprocess.run(
         [sys.executable, "-m", "interfaces.cli.main", *args],
-        input=stdin,
         capture_output=True,
         text=True,
-        env=env,
+        env=command_environment(database_url, settings),
         cwd=cwd,
         timeout=60,
         check=False,
@@ -122,7 +164,7 @@ def test_the_password_must_come_from_stdin(database_url: str) -> None:
     [["frobnicate"], ["users", "create-admin", "--bogus"], ["serve", "--port", "http"]],
 )
 def test_usage_errors_are_one_line(database_url: str, args: list[str]) -> None:
-    result = tessera(database_url, *args)
+    result = tessera_process(database_url, *args)
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
@@ -382,7 +424,7 @@ def test_serve_starts_with_previous_keys_that_are_fine(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        result = tessera(None, "serve", "--port", port, cwd=tmp_path, settings=settings)
+        result = tessera_process(None, "serve", "--port", port, cwd=tmp_path, settings=settings)
     assert result.returncode not in (0, 2), result.stderr  # uvicorn's own failure to start
     assert "configuration" not in result.stderr
     assert "address already in use" in result.stderr.lower()

@@ -20,6 +20,7 @@ from application.use_cases.account.update_profile import UpdateProfileCommand
 from application.use_cases.auth.authenticate_browser_session import BrowserVisit
 from application.use_cases.auth.manage_sessions import RevokeSessionCommand
 from application.use_cases.oidc.list_identities import ListIdentitiesQuery
+from application.use_cases.passkeys.list_passkeys import ListPasskeysQuery
 from domain.errors import DomainError
 from infrastructure.container import Container
 from interfaces.http.password_work import PasswordWork
@@ -52,6 +53,10 @@ async def account_page(
     """The whole page; `form` and `errors` when one of its forms is shown again."""
     list_sessions = container.list_sessions()
     sessions = await in_worker(request, lambda: list_sessions.execute(visit.user))
+    list_passkeys = container.list_passkeys()
+    passkeys = await in_worker(
+        request, lambda: list_passkeys.execute(ListPasskeysQuery(user_id=visit.user.id))
+    )
     list_identities = container.list_identities()
     identities = await in_worker(
         request, lambda: list_identities.execute(ListIdentitiesQuery(user_id=visit.user.id))
@@ -68,6 +73,7 @@ async def account_page(
         "form": profile,
         "errors": errors or {},
         "sessions": sessions,
+        "passkeys": passkeys,
         "this_session_id": visit.session.id,
         "identities": identities,
         "identity_error": identity_error,
@@ -150,8 +156,7 @@ async def change_password(
     # Every other session ended with the old password; this browser goes on under a new key,
     # and with a new CSRF secret, as after a login.
     response = see_other(f"{ACCOUNT}?notice=password_changed")
-    pages.cookies.set_session(response, signed_in.key)
-    pages.cookies.set_csrf(response, new_csrf_secret())
+    pages.cookies.start_session(response, signed_in.key)
     return response
 
 

@@ -63,7 +63,13 @@ async def login(request: Request, form: Form, pages: PagesDep, container: Contai
         signed_in = await password_work(request).run(lambda: browser_login.execute(command))
     except MfaRequired as second_step:
         # The password is right: the code form next (routes/mfa.py completes the login).
-        return second_step_page(request, pages, mfa_token=second_step.mfa_token, next_path=target)
+        return second_step_page(
+            request,
+            pages,
+            mfa_token=second_step.mfa_token,
+            next_path=target,
+            methods=second_step.methods,
+        )
     except (InvalidCredentials, AccountInactive, EmailNotVerified, TooManyAttempts) as refused:
         status, message, headers = _refusal(refused)
         response = pages.render(
@@ -76,8 +82,7 @@ async def login(request: Request, form: Form, pages: PagesDep, container: Contai
         return response
     response = see_other(target)
     # A new session key and a new CSRF secret: nothing a page saw before login is worth anything.
-    pages.cookies.set_session(response, signed_in.key)
-    pages.cookies.set_csrf(response, new_csrf_secret())
+    pages.cookies.start_session(response, signed_in.key)
     return response
 
 

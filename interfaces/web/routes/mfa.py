@@ -25,7 +25,6 @@ from application.use_cases.mfa.disable_totp import DisableTotpCommand
 from application.use_cases.mfa.regenerate_recovery_codes import RegenerateRecoveryCodesCommand
 from application.use_cases.mfa.set_up_totp import SetUpTotpCommand
 from application.use_cases.mfa.verify_mfa import VerifyMfaCommand
-from interfaces.web.cookies import new_csrf_secret
 from interfaces.web.dependencies import ContainerDep, Form, PagesDep, Visit
 from interfaces.web.errors import wait_message
 from interfaces.web.forms import FieldErrors, local_path
@@ -52,6 +51,7 @@ def second_step_page(
     *,
     mfa_token: str,
     next_path: str,
+    methods: list[str],
     errors: FieldErrors | None = None,
     alert: str | None = None,
     status_code: int = 200,
@@ -61,6 +61,7 @@ def second_step_page(
     context = {
         "mfa_token": mfa_token,
         "next": next_path,
+        "methods": methods,
         "errors": errors or {},
         "alert": alert,
     }
@@ -80,6 +81,8 @@ async def complete_login(
 ) -> Response:
     target = local_path(form.get("next"))
     mfa_token = form.get("mfa_token", "")
+    # What to offer again (a passkey or not): as the login named it; only the page's choice.
+    methods = form.get("methods", "").split(",")
     command = VerifyMfaCommand(mfa_token=mfa_token, code=form.get("code", "").strip())
     verify = container.verify_mfa_in_browser()
     try:
@@ -92,6 +95,7 @@ async def complete_login(
             pages,
             mfa_token=mfa_token,
             next_path=target,
+            methods=methods,
             errors={"code": WRONG_CODE},
             status_code=401,
         )
@@ -102,6 +106,7 @@ async def complete_login(
             pages,
             mfa_token=mfa_token,
             next_path=target,
+            methods=methods,
             alert=wait_message(wait),
             status_code=429,
         )
@@ -112,8 +117,7 @@ async def complete_login(
         return see_other(f"/app/login?notice=second_step_expired&next={quote(target, safe='/')}")
     response = see_other(target)
     # As at login: a new session key and a new CSRF secret.
-    pages.cookies.set_session(response, signed_in.key)
-    pages.cookies.set_csrf(response, new_csrf_secret())
+    pages.cookies.start_session(response, signed_in.key)
     return response
 
 

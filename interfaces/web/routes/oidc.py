@@ -61,7 +61,11 @@ async def finish(
         )
     except MfaRequired as second_step:
         response = second_step_page(
-            request, pages, mfa_token=second_step.mfa_token, next_path=target
+            request,
+            pages,
+            mfa_token=second_step.mfa_token,
+            next_path=target,
+            methods=second_step.methods,
         )
     except REFUSED as refused:
         context = {"next": "/app/", "form": {}, "error": refused.detail}
