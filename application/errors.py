@@ -135,3 +135,33 @@ class InvalidPasskey(DomainError):
 
 class RefusedPasskey(InvalidPasskey):
     """The same refusal when signing in with a passkey (401)."""
+
+
+class InvalidOidcState(DomainError):
+    """A provider callback whose state is unknown, spent, expired or from another browser."""
+
+    code = "invalid_oidc_state"
+    message = "The sign-in is invalid or expired, or was started in another browser: start again."
+
+
+class OidcError(DomainError):
+    """The provider step failed (denied, a code it would not exchange, an ID token that does
+    not verify); the reason is only logged."""
+
+    code = "oidc_error"
+    message = "Signing in with the provider failed: try again."
+
+
+class InvalidLoginCode(DomainError):
+    code = "invalid_login_code"
+    message = "The login code is invalid, used or expired: sign in again."
+
+
+class InvalidRedirectUri(DomainError):
+    code = "invalid_redirect_uri"
+    message = "This redirect_uri is not allowed."
+
+
+class UnknownProvider(DomainError):
+    code = "not_found"
+    message = "No such identity provider."

@@ -46,7 +46,8 @@ class LastAdmin(DomainError):
 
 
 class LastCredential(DomainError):
-    """An account without a password keeps at least one passkey: its last way to sign in."""
+    """An account without a password keeps at least one passkey or linked identity: its last
+    way to sign in."""
 
     code = "last_credential"
     message = (
@@ -95,3 +96,25 @@ class PostNotFound(DomainError):
 class NotPostAuthor(PermissionDenied):
     code = "not_post_author"
     message = "Only the post's author or an admin may change it."
+
+
+class IdentityNotFound(DomainError):
+    code = "not_found"
+    message = "Linked identity not found."
+
+
+class AccountExists(DomainError):
+    """A provider sign-in whose email belongs to an account it may not be linked to silently."""
+
+    code = "account_exists"
+    message = (
+        "An account with this email address already exists: log in to it and link the provider "
+        "from your account page."
+    )
+
+
+class IdentityAlreadyLinked(DomainError):
+    """The provider's identity already belongs to an account (another one, or this one)."""
+
+    code = "account_exists"
+    message = "This identity is already linked to an account."

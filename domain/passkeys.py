@@ -1,8 +1,7 @@
 """Passkeys (WebAuthn credentials): a sign-in of their own, and a second factor after a password.
 
 The domain keeps what a passkey is (its public key, its signature counter, the name its owner
-gave it), the rule of the counter, the rule that an account keeps a way to sign in, and the
-challenges a ceremony answers. The cryptography is an adapter's (application.ports.passkeys).
+gave it), the rule of the counter, and the challenges a ceremony answers. The cryptography is an adapter's (application.ports.passkeys).
 """
 
 import uuid
@@ -10,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.errors import InvalidField, LastCredential
+from domain.errors import InvalidField
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 """How long a registration or sign-in ceremony may take, from its options to its answer."""
@@ -83,13 +82,6 @@ class Passkey:
             raise ValueError("a passkey's signature counter never moves back")
         self.sign_count = sign_count
         self.last_used_at = now
-
-
-def ensure_a_credential_remains(*, has_password: bool, passkeys_left: int) -> None:
-    """An account keeps at least one way to sign in: without a password, its last passkey
-    cannot be removed."""
-    if not has_password and passkeys_left < 1:
-        raise LastCredential()
 
 
 class ChallengePurpose(StrEnum):

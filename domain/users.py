@@ -122,6 +122,7 @@ class User:
 
     def change_password_hash(self, password_hash: str, now: datetime) -> None:
         self.password_hash = password_hash
+        self.has_password = True  # an account made through a provider gets one by a reset
         self.revoke_tokens()
         self.updated_at = now
 

@@ -43,6 +43,14 @@ from application.use_cases.mfa.regenerate_recovery_codes import RegenerateRecove
 from application.use_cases.mfa.reset_mfa import ResetMfa
 from application.use_cases.mfa.set_up_totp import SetUpTotp
 from application.use_cases.mfa.verify_mfa import VerifyMfa, VerifyMfaInBrowser
+from application.use_cases.oidc.complete_oidc_sign_in import CompleteOidcSignIn
+from application.use_cases.oidc.exchange_login_code import (
+    ExchangeLoginCode,
+    ExchangeLoginCodeInBrowser,
+)
+from application.use_cases.oidc.list_identities import ListIdentities
+from application.use_cases.oidc.start_oidc_sign_in import StartOidcSignIn
+from application.use_cases.oidc.unlink_identity import UnlinkIdentity
 from application.use_cases.passkeys.begin_passkey_login import BeginPasskeyLogin
 from application.use_cases.passkeys.begin_passkey_registration import BeginPasskeyRegistration
 from application.use_cases.passkeys.list_passkeys import ListPasskeys
@@ -70,6 +78,7 @@ from infrastructure.email.console import ConsoleEmailSender
 from infrastructure.email.smtp import SmtpEmailSender
 from infrastructure.logging import LoggingSecurityLog
 from infrastructure.metrics import ServiceMetrics, counted, metrics_from
+from infrastructure.oidc.authlib_provider import configured_providers
 from infrastructure.persistence.memory.database import MemoryDatabase
 from infrastructure.persistence.memory.unit_of_work import MemoryUnitOfWork
 from infrastructure.persistence.migrator import AlembicMigrator
@@ -169,6 +178,7 @@ def throttle_policy(settings: Settings) -> ThrottlePolicy:
         verification_emails_per_user=RateLimit(5, 3600),
         # As generous as login attempts: one set of options starts each passkey sign-in.
         passkey_challenges_per_ip=RateLimit(settings.login_max_attempts_per_ip_per_minute, 60),
+        oidc_flows_per_ip=RateLimit(settings.login_max_attempts_per_ip_per_minute, 60),
     )
 
 
@@ -510,6 +520,40 @@ class Container(containers.DeclarativeContainer):
     passkey_login_in_browser = providers.Factory(
         PasskeyLoginInBrowser, **_passkey_login_dependencies.kwargs
     )
+
+    # Discovered once, when first needed (`tessera serve` asks at start, so that a provider it
+    # cannot reach stops the start with one line).
+    identity_providers = providers.Singleton(
+        configured_providers,
+        settings.provided.oidc_provider_settings,
+        settings.provided.public_base_url,
+    )
+    start_oidc_sign_in = providers.Factory(
+        StartOidcSignIn,
+        uow=uow,
+        providers=identity_providers,
+        clock=clock,
+        throttle=throttle,
+        redirect_allowlist=settings.provided.oidc_redirect_allowed,
+    )
+    complete_oidc_sign_in = providers.Factory(
+        CompleteOidcSignIn, uow=uow, providers=identity_providers, clock=clock, audit=audit_trail
+    )
+    # An API client's exchange and the web pages' differ only in the session they start.
+    _exchange_dependencies = providers.Dict(
+        uow=uow,
+        sessions=session_starter,
+        factors=second_factors,
+        clock=clock,
+        audit=audit_trail,
+        require_email_verification=settings.provided.require_email_verification,
+    )
+    exchange_login_code = providers.Factory(ExchangeLoginCode, **_exchange_dependencies.kwargs)
+    exchange_login_code_in_browser = providers.Factory(
+        ExchangeLoginCodeInBrowser, **_exchange_dependencies.kwargs
+    )
+    list_identities = providers.Factory(ListIdentities, uow=uow)
+    unlink_identity = providers.Factory(UnlinkIdentity, uow=uow, audit=audit_trail)
 
     list_users = providers.Factory(ListUsers, uow=uow)
     get_user = providers.Factory(GetUser, uow=uow)

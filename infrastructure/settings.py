@@ -1,10 +1,14 @@
 """Configuration from environment variables (and an optional `.env`); the names are part of the contract."""
 
+import os
+import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis.connection import parse_url as parse_redis_url
@@ -18,10 +22,32 @@ from infrastructure.security.secret_box import check_key_material
 _TIMEOUTS = DatabaseTimeouts()
 
 DEV_SECRET_FILE = Path(".tessera-secret")
+ENV_FILE = Path(".env")
+
+
+_OIDC_NAME = re.compile(r"[a-z][a-z0-9]{0,31}")
+_OIDC_FIELDS = ("issuer", "client_id", "client_secret", "display_name", "scopes")
+
+
+class ProviderUnusable(Exception):
+    """An OpenID Connect provider that cannot be used as configured (its discovery failed or
+    says too little): a configuration mistake, found at start."""
+
+
+@dataclass(frozen=True)
+class OidcProviderSettings:
+    """One OpenID Connect provider, from OIDC_<NAME>_*."""
+
+    name: str
+    issuer: str
+    client_id: str
+    client_secret: str | None
+    display_name: str
+    scopes: str
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore", frozen=True)
 
     environment: Literal["development", "test", "production"] = "development"
     secret_key: SecretStr | None = None
@@ -71,6 +97,14 @@ class Settings(BaseSettings):
     login_max_attempts_per_ip_per_minute: int = Field(60, ge=1)
     password_min_length: int = Field(8, ge=1, le=128)
     password_min_strength: int = Field(2, ge=0, le=4)
+
+    oidc_providers: str = ""
+    """OpenID Connect providers, comma-separated names; each is configured by
+    OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _DISPLAY_NAME and _SCOPES."""
+    oidc_redirect_allowlist: str = ""
+    """The redirect_uri values API clients may ask for at the end of a provider sign-in (exact)."""
+    oidc_provider_settings: tuple[OidcProviderSettings, ...] = ()
+    """Built from OIDC_PROVIDERS and the OIDC_<NAME>_* variables, never set directly."""
 
     cors_origins: str = ""
     trusted_proxies: str = ""
@@ -141,6 +175,49 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment or parts.username or parts.password:
             raise ValueError("must be a site's address, without user, query or fragment")
         return url
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_oidc_providers(cls, data: Any) -> Any:
+        """OIDC_<NAME>_* have names no field can declare (they depend on OIDC_PROVIDERS): they
+        are read here from the values given (keyword arguments, in tests) and the environment.
+        A provider that misses its issuer or client id stops the start."""
+        if not isinstance(data, dict):
+            return data
+        given = {str(key).lower(): value for key, value in data.items()}
+        # As for the declared settings: the environment first, then a `.env` file.
+        dotenv = dotenv_values(ENV_FILE) if ENV_FILE.is_file() else {}
+        environment = {key.lower(): value for key, value in {**dotenv, **os.environ}.items()}
+        names = _comma_list(str(given.get("oidc_providers") or ""))
+        providers = []
+        for name in (name.lower() for name in names):
+            if not _OIDC_NAME.fullmatch(name):
+                raise ValueError(
+                    f"OIDC_PROVIDERS: {name!r} is not a provider name (lower-case letters and "
+                    "digits, starting with a letter)"
+                )
+            values = {}
+            for field in _OIDC_FIELDS:
+                key = f"oidc_{name}_{field}"
+                value = given.get(key, environment.get(key))
+                values[field] = str(value).strip() if value is not None else ""
+            for required in ("issuer", "client_id"):
+                if not values[required]:
+                    raise ValueError(f"OIDC_{name.upper()}_{required.upper()} is required")
+            issuer = urlsplit(values["issuer"])
+            if issuer.scheme not in ("http", "https") or not issuer.hostname:
+                raise ValueError(f"OIDC_{name.upper()}_ISSUER must be an http(s) URL")
+            providers.append(
+                OidcProviderSettings(
+                    name=name,
+                    issuer=values["issuer"].rstrip("/"),
+                    client_id=values["client_id"],
+                    client_secret=values["client_secret"] or None,
+                    display_name=values["display_name"] or name,
+                    scopes=values["scopes"] or "openid email profile",
+                )
+            )
+        return {**data, "oidc_provider_settings": tuple(providers)}
 
     @model_validator(mode="after")
     def _mfa_encryption_key_is_strong(self) -> Self:
@@ -222,6 +299,10 @@ class Settings(BaseSettings):
             statement_seconds=self.database_statement_timeout_seconds,
             pool_seconds=self.database_pool_timeout_seconds,
         )
+
+    @property
+    def oidc_redirect_allowed(self) -> frozenset[str]:
+        return frozenset(_comma_list(self.oidc_redirect_allowlist))
 
     @property
     def cors_origin_list(self) -> list[str]:

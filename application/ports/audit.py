@@ -34,6 +34,10 @@ class AuditEventType(StrEnum):
     PASSKEY_ADDED = "passkey_added"
     PASSKEY_REMOVED = "passkey_removed"
     PASSKEY_LOGIN = "passkey_login"
+    OIDC_LOGIN = "oidc_login"
+    OIDC_FAILED = "oidc_failed"
+    IDENTITY_LINKED = "identity_linked"
+    IDENTITY_UNLINKED = "identity_unlinked"
 
 
 @dataclass(frozen=True)

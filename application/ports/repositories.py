@@ -6,6 +6,7 @@ from typing import Protocol
 from application.pagination import PageKey
 from application.ports.audit import AuditEvent, AuditEventType
 from domain.action_tokens import ActionPurpose, ActionToken
+from domain.identities import Identity, LoginCode, OidcFlow
 from domain.mfa import MfaToken, RecoveryCode, TotpFactor
 from domain.passkeys import Passkey, WebAuthnChallenge
 from domain.posts import Post
@@ -231,6 +232,52 @@ class WebAuthnChallengeRepository(Protocol):
     def delete_expired(self, now: datetime) -> None:
         """Forget every challenge that expired before `now`: they can only be refused anyway."""
         ...
+
+
+class IdentityRepository(Protocol):
+    """Identities at external providers; reads and writes by id are scoped by owner."""
+
+    def add(self, identity: Identity) -> None:
+        """Raise IdentityAlreadyLinked when (provider, subject) is already stored (anyone's)."""
+        ...
+
+    def find(self, provider: str, subject: str) -> Identity | None: ...
+
+    def get(self, user_id: uuid.UUID, identity_id: uuid.UUID) -> Identity | None: ...
+
+    def list_for_user(self, user_id: uuid.UUID) -> list[Identity]:
+        """The user's identities, oldest first (linked_at, then id)."""
+        ...
+
+    def count_for_user(self, user_id: uuid.UUID) -> int: ...
+
+    def delete(self, user_id: uuid.UUID, identity_id: uuid.UUID) -> bool:
+        """True when the user's identity existed and is gone."""
+        ...
+
+
+class OidcFlowRepository(Protocol):
+    def add(self, flow: OidcFlow) -> None: ...
+
+    def find(self, state_hash: str) -> OidcFlow | None: ...
+
+    def spend(self, state_hash: str, now: datetime) -> bool:
+        """Mark the flow spent if it is not yet, in one conditional write (True for one caller)."""
+        ...
+
+    def delete_expired(self, now: datetime) -> None: ...
+
+
+class LoginCodeRepository(Protocol):
+    def add(self, code: LoginCode) -> None: ...
+
+    def find(self, code_hash: str) -> LoginCode | None: ...
+
+    def spend(self, code_hash: str, now: datetime) -> bool:
+        """Mark the code spent if it is not yet, in one conditional write (True for one caller)."""
+        ...
+
+    def delete_expired(self, now: datetime) -> None: ...
 
 
 @dataclass(frozen=True)

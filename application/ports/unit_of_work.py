@@ -7,7 +7,10 @@ from application.ports.email import EmailMessage
 from application.ports.repositories import (
     ActionTokenRepository,
     AuditEventRepository,
+    IdentityRepository,
+    LoginCodeRepository,
     MfaTokenRepository,
+    OidcFlowRepository,
     PasskeyRepository,
     PostRepository,
     RecoveryCodeRepository,
@@ -49,6 +52,9 @@ class UnitOfWork(Protocol):
     mfa_tokens: MfaTokenRepository
     passkeys: PasskeyRepository
     webauthn_challenges: WebAuthnChallengeRepository
+    identities: IdentityRepository
+    oidc_flows: OidcFlowRepository
+    login_codes: LoginCodeRepository
 
     def __enter__(self) -> Self: ...
 

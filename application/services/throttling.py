@@ -22,6 +22,8 @@ class ThrottlePolicy:
     verification_emails_per_user: RateLimit
     passkey_challenges_per_ip: RateLimit
     """Passkey sign-in options (each stores a challenge) per client IP."""
+    oidc_flows_per_ip: RateLimit
+    """Provider sign-ins started (each stores a flow) per client IP."""
 
 
 THROTTLE_LIMITS = (
@@ -138,6 +140,11 @@ class Throttle:
         """Anyone may ask for sign-in options, and each stores a challenge: a limit per IP."""
         if ip is not None:
             self.limiter.hit(self.policy.passkey_challenges_per_ip, f"passkey-challenge-ip:{ip}")
+
+    def oidc_flow(self, ip: str | None) -> None:
+        """Anyone may start a provider sign-in, and each stores a flow: a limit per IP."""
+        if ip is not None:
+            self.limiter.hit(self.policy.oidc_flows_per_ip, f"oidc-flow-ip:{ip}")
 
     def verification_email(self, user_id: object) -> None:
         self._hit(

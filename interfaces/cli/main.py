@@ -20,6 +20,7 @@ from domain.users import User
 from infrastructure.container import Container, build_container
 from infrastructure.logging import configure_logging
 from infrastructure.metrics import MULTIPROCESS_DIRECTORY, multiprocess_directory
+from infrastructure.settings import ProviderUnusable
 from interfaces.http.app import create_app
 
 app = typer.Typer(
@@ -70,6 +71,11 @@ def serve(
         container.access_tokens()
     except (OSError, ValueError) as error:
         raise ConfigurationError(f"configuration: JWT keys: {error}") from None
+    try:
+        # Each OpenID Connect provider is discovered now: one that cannot be stops the start.
+        container.identity_providers()
+    except ProviderUnusable as error:
+        raise ConfigurationError(f"configuration: OIDC: {error}") from None
     inherited = os.environ.get(MULTIPROCESS_DIRECTORY)
     if settings.metrics_enabled and workers == 1 and inherited and not os.path.isdir(inherited):
         # One process counts in memory unless told otherwise; told, the folder must be there.
@@ -108,6 +114,8 @@ def worker_app() -> FastAPI:
     audit lines would be lost and its warnings would not be JSON in production."""
     container = build_container()
     configure_logging(json_lines=container.settings().environment == "production")
+    # Each worker discovers the providers before it serves: never on the event loop later.
+    container.identity_providers()
     return create_app(container)
 
 

@@ -25,6 +25,7 @@ from interfaces.http.routers import (
     admin,
     auth,
     mfa,
+    oidc,
     operations,
     passkeys,
     posts,
@@ -108,6 +109,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         sessions.router,
         mfa.router,
         passkeys.router,
+        oidc.router,
+        oidc.identities_router,
         admin.router,
         operations.router,
     ):

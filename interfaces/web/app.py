@@ -23,6 +23,7 @@ from interfaces.web.routes import (
     auth,
     home,
     mfa,
+    oidc,
     passkeys,
     posts,
     recovery,
@@ -49,6 +50,11 @@ def create_web_app(container: Container, password_work: PasswordWork) -> FastAPI
         CookiePolicy(secure=settings.public_base_is_https),
         CsrfGuard(container.web_secret(), settings.public_base_url),
     )
+    # Called by the templates (login, register, account), so that providers are discovered only
+    # when a page first needs them.
+    web.state.pages.templates.env.globals["oidc_providers"] = lambda: (
+        container.identity_providers().all()
+    )
     install_page_errors(web)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
@@ -60,6 +66,7 @@ def create_web_app(container: Container, password_work: PasswordWork) -> FastAPI
         mfa.router,
         passkeys.router,
         passkeys.json_router,
+        oidc.router,
         recovery.router,
         admin.router,
     ):

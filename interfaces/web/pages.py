@@ -63,6 +63,8 @@ NOTICES = {
     "account_deleted": "Your account and everything in it are deleted.",
     "reset_link_sent": "If this address belongs to an account, a reset link is on its way.",
     "password_reset": "Your password is set, and every session logged out. Log in with it.",
+    "identity_linked": "The provider is linked: it signs you in to this account from now on.",
+    "identity_unlinked": "The provider is unlinked: it no longer signs you in here.",
     "user_activated": "The account is active again. Its earlier sessions stay ended.",
     "user_deactivated": "The account is deactivated: its sessions and tokens no longer work.",
     "user_role_changed": "The role is changed. That user's sessions ended: they log in again.",

@@ -54,6 +54,7 @@ ALL_TABLES = CONTENT_TABLES | {"action_tokens", "audit_events"}
 WITH_BROWSER_KEYS = ALL_TABLES | {"browser_keys"}
 WITH_MFA = WITH_BROWSER_KEYS | {"totp_factors", "recovery_codes", "mfa_tokens"}
 WITH_PASSKEYS = WITH_MFA | {"passkeys", "webauthn_challenges"}
+WITH_IDENTITIES = WITH_PASSKEYS | {"identities", "oidc_flows", "login_codes"}
 # Every revision, oldest first, with the tables there are once it has run.
 REVISIONS = [
     ("0878ec7edb1c", ACCOUNT_TABLES),
@@ -62,6 +63,7 @@ REVISIONS = [
     ("8fd5506cd3dc", WITH_BROWSER_KEYS),
     ("be3a69ce83a7", WITH_MFA),
     ("248095953811", WITH_PASSKEYS),
+    ("c9c77471def3", WITH_IDENTITIES),
 ]
 
 

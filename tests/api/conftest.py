@@ -48,18 +48,26 @@ def postgres_api_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=API_BACKENDS)
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Every API test runs on SQLite and on PostgreSQL (skipped without TEST_POSTGRES_URL)."""
+def settings_on_backend(
+    request: pytest.FixtureRequest, tmp_path: Path, **overrides: Any
+) -> Settings:
+    """Settings on the backend of `request.param`: SQLite in `tmp_path`, or PostgreSQL's
+    migrated schema with its tables emptied."""
     if request.param == "sqlite":
-        return make_settings(tmp_path)
+        return make_settings(tmp_path, **overrides)
     url: str = request.getfixturevalue("postgres_api_url")
     engine = create_database_engine(url)
     with engine.begin() as connection:
         names = ", ".join(table.name for table in metadata.sorted_tables)
         connection.exec_driver_sql(f"TRUNCATE {names} CASCADE")
     engine.dispose()
-    return make_settings(tmp_path, database_url=url, auto_migrate=False)
+    return make_settings(tmp_path, database_url=url, auto_migrate=False, **overrides)
+
+
+@pytest.fixture(params=API_BACKENDS)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Every API test runs on SQLite and on PostgreSQL (skipped without TEST_POSTGRES_URL)."""
+    return settings_on_backend(request, tmp_path)
 
 
 @pytest.fixture

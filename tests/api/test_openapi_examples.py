@@ -37,6 +37,8 @@ EXPECTED_STATUS = {
     ("DELETE", "/auth/passkeys/{passkey_id}"): 404,
     ("POST", "/auth/passkeys/login/options"): 200,
     ("POST", "/auth/passkeys/login"): 401,
+    # The login code comes from a provider sign-in: the example is a placeholder.
+    ("POST", "/auth/oidc/exchange"): 400,
     ("PATCH", "/users/me"): 200,
     ("PATCH", "/users/me/password"): 200,
     ("PATCH", "/users/me/deactivate"): 204,

@@ -42,13 +42,18 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    workdir: Path, settings: dict[str, str] | None = None, *, host: str = "127.0.0.1"
+    workdir: Path,
+    settings: dict[str, str] | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
 ) -> Iterator[Server]:
-    """`tessera serve` on a free 127.0.0.1 port, from `workdir` (its SQLite file and secret).
+    """`tessera serve` on a free 127.0.0.1 port (or `port`), from `workdir` (its SQLite file and
+    secret).
 
     `host` is the name the pages are opened by; "localhost" (a secure context, as WebAuthn
     needs, without https) also makes it the server's PUBLIC_BASE_URL, so its RP ID."""
-    port = free_port()
+    port = port or free_port()
     env = {key: value for key, value in os.environ.items() if key not in SERVER_VARIABLES}
     # Cheap password hashing: the browser tests are about pages, not Argon2's cost.
     env.update({"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024", "ARGON2_PARALLELISM": "1"})

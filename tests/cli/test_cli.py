@@ -429,3 +429,35 @@ def test_serve_starts_with_previous_keys_that_are_fine(tmp_path: Path) -> None:
     assert "configuration" not in result.stderr
     assert "address already in use" in result.stderr.lower()
     assert (tmp_path / "tessera.db").exists()  # it got as far as migrating
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        ({"OIDC_PROVIDERS": "corp"}, "oidc_corp_issuer"),
+        # Nothing listens there: discovery fails, so the start does.
+        (
+            {
+                "OIDC_PROVIDERS": "corp",
+                "OIDC_CORP_ISSUER": "http://127.0.0.1:PORT",
+                "OIDC_CORP_CLIENT_ID": "tessera",
+            },
+            "discovery",
+        ),
+    ],
+)
+def test_serve_refuses_to_start_with_a_misconfigured_identity_provider(
+    tmp_path: Path, settings: dict[str, str], words: str
+) -> None:
+    # SECURITY.md 78: a configuration mistake stops the start, rather than every sign-in failing
+    # (the other mistakes: tests/adapters/test_oidc_provider.py).
+    settings = {name: value.replace("PORT", str(free_port())) for name, value in settings.items()}
+    result = tessera(None, "serve", "--port", "1", cwd=tmp_path, settings=settings)
+    assert result.returncode == 2, result.stderr
+    assert_one_line_failure(result, words)

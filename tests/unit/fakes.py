@@ -10,6 +10,7 @@ from typing import Any
 from application.errors import InvalidToken, TooManyAttempts
 from application.ports.audit import AuditEvent
 from application.ports.email import EmailMessage
+from application.ports.identity_provider import ProviderStepFailed, VerifiedClaims
 from application.ports.passkeys import (
     Credential,
     CredentialClaims,
@@ -284,3 +285,45 @@ class FakePasskeys:
             "genuine": genuine,
             "user_verified": user_verified,
         }
+
+
+class FakeIdentityProvider:
+    """An OpenID Connect provider as the port sees it: `approve` plays the person signing in at
+    the provider and returns the code; the code is verified against the flow's verifier and
+    nonce, as the real adapter's provider and ID token checks would."""
+
+    def __init__(self, name: str = "corp", display_name: str = "Corp ID") -> None:
+        self.name = name
+        self.display_name = display_name
+        self.requests: list[dict[str, str]] = []
+        self._codes: dict[str, tuple[str, str, VerifiedClaims]] = {}
+
+    def authorization_url(self, *, state: str, nonce: str, code_verifier: str) -> str:
+        self.requests.append({"state": state, "nonce": nonce, "code_verifier": code_verifier})
+        return f"https://id.example/authorize?state={state}"
+
+    def approve(self, claims: VerifiedClaims, request: int = -1) -> tuple[str, str]:
+        """The person signs in: (the state and the code) the provider sends back."""
+        asked = self.requests[request]
+        code = f"code-{len(self._codes)}"
+        self._codes[code] = (asked["code_verifier"], asked["nonce"], claims)
+        return asked["state"], code
+
+    def verified_claims(self, *, code: str, code_verifier: str, nonce: str) -> VerifiedClaims:
+        if code not in self._codes:
+            raise ProviderStepFailed("unknown code")
+        verifier, expected_nonce, claims = self._codes.pop(code)
+        if (verifier, expected_nonce) != (code_verifier, nonce):
+            raise ProviderStepFailed("verifier or nonce of another flow")
+        return claims
+
+
+class FakeIdentityProviders:
+    def __init__(self, *providers: FakeIdentityProvider) -> None:
+        self._providers = {provider.name: provider for provider in providers}
+
+    def get(self, name: str) -> FakeIdentityProvider | None:
+        return self._providers.get(name)
+
+    def all(self) -> list[FakeIdentityProvider]:
+        return list(self._providers.values())

@@ -37,6 +37,7 @@ from application.use_cases.passkeys.list_passkeys import ListPasskeysQuery
 from application.use_cases.passkeys.passkey_login import PasskeyLoginCommand
 from application.use_cases.passkeys.register_passkey import RegisterPasskeyCommand
 from application.use_cases.passkeys.remove_passkey import RemovePasskeyCommand
+from domain.credentials import ensure_a_credential_remains
 from domain.errors import (
     InvalidField,
     LastCredential,
@@ -48,7 +49,6 @@ from domain.passkeys import (
     ChallengePurpose,
     Passkey,
     WebAuthnChallenge,
-    ensure_a_credential_remains,
     validate_passkey_name,
 )
 from domain.users import User
@@ -175,6 +175,11 @@ class TestDomain:
         ensure_a_credential_remains(has_password=False, passkeys_left=1)
         with pytest.raises(LastCredential):
             ensure_a_credential_remains(has_password=False, passkeys_left=0)
+
+    def test_a_linked_identity_is_a_way_to_sign_in_too(self) -> None:
+        ensure_a_credential_remains(has_password=False, passkeys_left=0, identities_left=1)
+        with pytest.raises(LastCredential):
+            ensure_a_credential_remains(has_password=False, passkeys_left=0, identities_left=0)
 
     def test_a_challenge_serves_its_purpose_and_its_account(self, world: World) -> None:
         alice, bob = uuid.uuid4(), uuid.uuid4()

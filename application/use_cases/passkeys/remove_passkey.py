@@ -6,8 +6,9 @@ from application.emails import EmailTemplates
 from application.ports.audit import AuditEventType
 from application.ports.unit_of_work import UnitOfWork
 from application.services.passkeys import AccountHolderCheck
+from domain.credentials import ensure_a_credential_remains
 from domain.errors import PasskeyNotFound
-from domain.passkeys import Passkey, ensure_a_credential_remains
+from domain.passkeys import Passkey
 from domain.users import User
 
 
@@ -29,7 +30,8 @@ class RemovePasskey:
     Rules: the current password is required (400 `invalid_current_password`, counted toward the
     account's login throttle), or, for an account without a password whose second factor is on,
     a code of it (400 `invalid_mfa_code`). Another user's passkey, or none, is 404. An account
-    keeps a way to sign in: the last passkey of an account without a password cannot be removed
+    keeps a way to sign in: the last passkey of an account without a password or a linked
+    identity cannot be removed
     (409 `last_credential`). The current session is left as it is. Audited as
     `passkey_removed`, and the user gets a notice email.
     """
@@ -48,6 +50,7 @@ class RemovePasskey:
             ensure_a_credential_remains(
                 has_password=user.has_password,
                 passkeys_left=uow.passkeys.count_for_user(user.id) - 1,
+                identities_left=uow.identities.count_for_user(user.id),
             )
             uow.passkeys.delete(user.id, passkey.id)
             self.audit.record(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from application.ports.audit import AuditEvent
 from application.ports.repositories import RefreshTokenRecord
 from domain.action_tokens import ActionToken
+from domain.identities import Identity, LoginCode, OidcFlow
 from domain.mfa import MfaToken, RecoveryCode, TotpFactor
 from domain.passkeys import Passkey, WebAuthnChallenge
 from domain.posts import Post
@@ -54,6 +55,9 @@ class Tables:
     mfa_tokens: dict[str, MfaToken] = field(default_factory=dict)
     passkeys: dict[uuid.UUID, Passkey] = field(default_factory=dict)
     webauthn_challenges: dict[str, WebAuthnChallenge] = field(default_factory=dict)
+    identities: dict[uuid.UUID, Identity] = field(default_factory=dict)
+    oidc_flows: dict[str, OidcFlow] = field(default_factory=dict)
+    login_codes: dict[str, LoginCode] = field(default_factory=dict)
 
     def copy(self) -> "Tables":
         return Tables(**{table.name: dict(getattr(self, table.name)) for table in fields(self)})
@@ -86,6 +90,9 @@ FOREIGN_KEYS = (
     ForeignKey(child="mfa_tokens", column="user_id", parent="users"),
     ForeignKey(child="passkeys", column="user_id", parent="users"),
     ForeignKey(child="webauthn_challenges", column="user_id", parent="users"),
+    ForeignKey(child="identities", column="user_id", parent="users"),
+    ForeignKey(child="oidc_flows", column="link_user_id", parent="users"),
+    ForeignKey(child="login_codes", column="user_id", parent="users"),
 )
 
 

@@ -4,7 +4,10 @@ from typing import Self
 from application.ports.repositories import (
     ActionTokenRepository,
     AuditEventRepository,
+    IdentityRepository,
+    LoginCodeRepository,
     MfaTokenRepository,
+    OidcFlowRepository,
     PasskeyRepository,
     PostRepository,
     RecoveryCodeRepository,
@@ -20,6 +23,11 @@ from infrastructure.persistence.memory.action_token_repository import (
 )
 from infrastructure.persistence.memory.audit_event_repository import MemoryAuditEventRepository
 from infrastructure.persistence.memory.database import MemoryDatabase, Tables
+from infrastructure.persistence.memory.identity_repository import (
+    MemoryIdentityRepository,
+    MemoryLoginCodeRepository,
+    MemoryOidcFlowRepository,
+)
 from infrastructure.persistence.memory.mfa_token_repository import MemoryMfaTokenRepository
 from infrastructure.persistence.memory.passkey_repository import (
     MemoryPasskeyRepository,
@@ -63,6 +71,9 @@ class MemoryUnitOfWork:
         self.webauthn_challenges: WebAuthnChallengeRepository = MemoryWebAuthnChallengeRepository(
             tables
         )
+        self.identities: IdentityRepository = MemoryIdentityRepository(tables)
+        self.oidc_flows: OidcFlowRepository = MemoryOidcFlowRepository(tables)
+        self.login_codes: LoginCodeRepository = MemoryLoginCodeRepository(tables)
 
     def read_only(self) -> Self:
         self._tables.expect_read_only()

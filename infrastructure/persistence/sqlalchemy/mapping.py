@@ -14,6 +14,7 @@ from sqlalchemy import RowMapping
 from application.ports.audit import AuditEvent, AuditEventType
 from application.ports.repositories import RefreshTokenRecord
 from domain.action_tokens import ActionPurpose, ActionToken
+from domain.identities import Identity, LoginCode, LoginOutcome, OidcFlow
 from domain.mfa import MfaToken, RecoveryCode, TotpFactor
 from domain.passkeys import ChallengePurpose, Passkey, WebAuthnChallenge
 from domain.posts import Post
@@ -24,7 +25,10 @@ from infrastructure.persistence.sqlalchemy.tables import (
     action_tokens,
     audit_events,
     auth_sessions,
+    identities,
+    login_codes,
     mfa_tokens,
+    oidc_flows,
     passkeys,
     posts,
     recovery_codes,
@@ -159,3 +163,20 @@ def challenge_values(challenge: WebAuthnChallenge) -> dict[str, Any]:
 def challenge_from_row(row: RowMapping) -> WebAuthnChallenge:
     values = columns_of(webauthn_challenges, row)
     return WebAuthnChallenge(**values | {"purpose": ChallengePurpose(values["purpose"])})
+
+
+def identity_from_row(row: RowMapping) -> Identity:
+    return Identity(**columns_of(identities, row))
+
+
+def oidc_flow_from_row(row: RowMapping) -> OidcFlow:
+    return OidcFlow(**columns_of(oidc_flows, row))
+
+
+def login_code_values(code: LoginCode) -> dict[str, Any]:
+    return asdict(code) | {"outcome": code.outcome.value}
+
+
+def login_code_from_row(row: RowMapping) -> LoginCode:
+    values = columns_of(login_codes, row)
+    return LoginCode(**values | {"outcome": LoginOutcome(values["outcome"])})

@@ -8,6 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from domain.action_tokens import ActionPurpose
+from domain.identities import PROVIDER_NAME_MAX_LENGTH, SUBJECT_MAX_LENGTH, LoginOutcome
 from domain.passkeys import PASSKEY_NAME_MAX_LENGTH, ChallengePurpose
 from domain.posts import POST_TITLE_MAX_LENGTH
 from domain.tasks import TASK_TITLE_MAX_LENGTH, Priority
@@ -279,4 +280,61 @@ webauthn_challenges = sa.Table(
     sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
     sa.Column("spent_at", UtcDateTime, nullable=True),
     one_of("purpose", ChallengePurpose),
+)
+
+identities = sa.Table(
+    "identities",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    # Indexed for the owner's list and count, and for the cascade from users.
+    owner_column("user_id", index=True),
+    sa.Column("provider", sa.String(PROVIDER_NAME_MAX_LENGTH), nullable=False),
+    sa.Column("subject", sa.String(SUBJECT_MAX_LENGTH), nullable=False),
+    sa.Column("email", sa.String(EMAIL_MAX_LENGTH), nullable=True),
+    sa.Column("linked_at", UtcDateTime, nullable=False),
+    # An identity is the pair (provider, sub): it signs in to one account only.
+    sa.UniqueConstraint("provider", "subject"),
+)
+
+oidc_flows = sa.Table(
+    "oidc_flows",
+    metadata,
+    # SHA-256 hex digest of the state the authorization request carried.
+    sa.Column("state_hash", sa.String(64), primary_key=True),
+    sa.Column("provider", sa.String(PROVIDER_NAME_MAX_LENGTH), nullable=False),
+    sa.Column("nonce", sa.String(64), nullable=False),
+    sa.Column("code_verifier", sa.String(128), nullable=False),
+    # SHA-256 hex digest of the state cookie of the browser that started the flow.
+    sa.Column("browser_hash", sa.String(64), nullable=False),
+    sa.Column("redirect_uri", sa.Text, nullable=True),
+    sa.Column(
+        "link_user_id",
+        sa.Uuid,
+        sa.ForeignKey(users.c.id, ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    # Indexed for delete_expired, which every new flow runs.
+    sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("spent_at", UtcDateTime, nullable=True),
+)
+
+login_codes = sa.Table(
+    "login_codes",
+    metadata,
+    # SHA-256 hex digest of the code handed to the client's redirect_uri.
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column(
+        "user_id",
+        sa.Uuid,
+        sa.ForeignKey(users.c.id, ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("spent_at", UtcDateTime, nullable=True),
+    one_of("outcome", LoginOutcome),
 )

@@ -13,7 +13,10 @@ from application.errors import StorageUnavailable
 from application.ports.repositories import (
     ActionTokenRepository,
     AuditEventRepository,
+    IdentityRepository,
+    LoginCodeRepository,
     MfaTokenRepository,
+    OidcFlowRepository,
     PasskeyRepository,
     PostRepository,
     RecoveryCodeRepository,
@@ -33,6 +36,11 @@ from infrastructure.persistence.sqlalchemy.audit_event_repository import (
     SqlAlchemyAuditEventRepository,
 )
 from infrastructure.persistence.sqlalchemy.engine import is_database_unreachable, read_only_options
+from infrastructure.persistence.sqlalchemy.identity_repository import (
+    SqlAlchemyIdentityRepository,
+    SqlAlchemyLoginCodeRepository,
+    SqlAlchemyOidcFlowRepository,
+)
 from infrastructure.persistence.sqlalchemy.mfa_token_repository import SqlAlchemyMfaTokenRepository
 from infrastructure.persistence.sqlalchemy.passkey_repository import (
     SqlAlchemyPasskeyRepository,
@@ -97,6 +105,9 @@ class SqlAlchemyUnitOfWork:
         self.webauthn_challenges: WebAuthnChallengeRepository = (
             SqlAlchemyWebAuthnChallengeRepository(connection)
         )
+        self.identities: IdentityRepository = SqlAlchemyIdentityRepository(connection)
+        self.oidc_flows: OidcFlowRepository = SqlAlchemyOidcFlowRepository(connection)
+        self.login_codes: LoginCodeRepository = SqlAlchemyLoginCodeRepository(connection)
 
     def read_only(self) -> Self:
         self._connection.expect_read_only()

@@ -19,6 +19,7 @@ from application.use_cases.account.delete_account import DeleteAccountCommand
 from application.use_cases.account.update_profile import UpdateProfileCommand
 from application.use_cases.auth.authenticate_browser_session import BrowserVisit
 from application.use_cases.auth.manage_sessions import RevokeSessionCommand
+from application.use_cases.oidc.list_identities import ListIdentitiesQuery
 from application.use_cases.passkeys.list_passkeys import ListPasskeysQuery
 from domain.errors import DomainError
 from infrastructure.container import Container
@@ -46,6 +47,7 @@ async def account_page(
     *,
     form: Mapping[str, str] | None = None,
     errors: FieldErrors | None = None,
+    identity_error: str | None = None,
     status_code: int = 200,
 ) -> Response:
     """The whole page; `form` and `errors` when one of its forms is shown again."""
@@ -54,6 +56,10 @@ async def account_page(
     list_passkeys = container.list_passkeys()
     passkeys = await in_worker(
         request, lambda: list_passkeys.execute(ListPasskeysQuery(user_id=visit.user.id))
+    )
+    list_identities = container.list_identities()
+    identities = await in_worker(
+        request, lambda: list_identities.execute(ListIdentitiesQuery(user_id=visit.user.id))
     )
     user = visit.user
     profile: dict[str, Any] = {
@@ -69,6 +75,12 @@ async def account_page(
         "sessions": sessions,
         "passkeys": passkeys,
         "this_session_id": visit.session.id,
+        "identities": identities,
+        "identity_error": identity_error,
+        "provider_names": {
+            provider.name: provider.display_name
+            for provider in container.identity_providers().all()
+        },
     }
     return pages.render(request, "account.html", context, user=user, status_code=status_code)
 
