@@ -5,9 +5,11 @@ nothing of it reaches the API's OpenAPI document. The main app's middleware (req
 body size limit, access log, security headers) wraps it as it wraps the API.
 """
 
+from functools import cache
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
 
 from infrastructure.container import Container
@@ -41,7 +43,6 @@ def create_web_app(container: Container, password_work: PasswordWork) -> FastAPI
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,
-        dependencies=[Depends(refuse_writes_from_other_sites)],
     )
     web.state.container = container
     web.state.password_work = password_work
@@ -57,18 +58,30 @@ def create_web_app(container: Container, password_work: PasswordWork) -> FastAPI
     )
     install_page_errors(web)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (
-        home.router,
-        auth.router,
-        posts.router,
-        tasks.router,
-        account.router,
-        mfa.router,
-        passkeys.router,
-        passkeys.json_router,
-        oidc.router,
-        recovery.router,
-        admin.router,
-    ):
-        web.include_router(router)
+    web.router.routes.extend(_page_routes())
     return web
+
+
+PAGE_ROUTERS = (
+    home.router,
+    auth.router,
+    posts.router,
+    tasks.router,
+    account.router,
+    mfa.router,
+    passkeys.router,
+    passkeys.json_router,
+    oidc.router,
+    recovery.router,
+    admin.router,
+)
+
+
+@cache
+def _page_routes() -> tuple[BaseRoute, ...]:
+    """The pages' routes, built once per process and shared by every app of it, as the API's are
+    (interfaces/http/app.py). Each first refuses a write that another site sent."""
+    routes = APIRouter(dependencies=[Depends(refuse_writes_from_other_sites)])
+    for router in PAGE_ROUTERS:
+        routes.include_router(router)
+    return tuple(routes.routes)

@@ -21,7 +21,7 @@ from infrastructure.persistence.sqlalchemy import (
 )
 from tests.adapters.builders import UnitOfWorkFactory
 from tests.services import require_postgres
-from tests.support.postgres_schema import scratch_schema
+from tests.support.postgres_schema import empty_tables, scratch_schema
 
 SQL_BACKENDS = ["sqlite", "postgresql"]
 
@@ -62,9 +62,8 @@ def postgres_session_engine() -> Iterator[Engine]:
 
 @pytest.fixture
 def postgresql_engine(postgres_session_engine: Engine) -> Engine:
-    table_names = ", ".join(table.name for table in metadata.sorted_tables)
     with postgres_session_engine.begin() as connection:
-        connection.exec_driver_sql(f"TRUNCATE {table_names}")
+        empty_tables(connection)
     return postgres_session_engine
 
 

@@ -10,11 +10,11 @@ from application.services.authorization import OPERATOR
 from application.use_cases.admin.create_admin import CreateAdminCommand
 from infrastructure.container import Container, build_container
 from infrastructure.persistence.migrator import AlembicMigrator
-from infrastructure.persistence.sqlalchemy import create_database_engine, metadata
+from infrastructure.persistence.sqlalchemy import create_database_engine
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
 from tests.services import require_postgres
-from tests.support.postgres_schema import scratch_schema
+from tests.support.postgres_schema import empty_tables, scratch_schema
 from tests.unit.fakes import RecordingEmailSender
 
 STRONG_PASSWORD = "correct horse battery staple"
@@ -58,8 +58,7 @@ def settings_on_backend(
     url: str = request.getfixturevalue("postgres_api_url")
     engine = create_database_engine(url)
     with engine.begin() as connection:
-        names = ", ".join(table.name for table in metadata.sorted_tables)
-        connection.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+        empty_tables(connection)
     engine.dispose()
     return make_settings(tmp_path, database_url=url, auto_migrate=False, **overrides)
 

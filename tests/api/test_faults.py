@@ -25,14 +25,14 @@ from application.use_cases.admin.create_admin import CreateAdminCommand
 from infrastructure.container import Container, build_container
 from infrastructure.email.smtp import SmtpEmailSender
 from infrastructure.persistence.migrator import AlembicMigrator
-from infrastructure.persistence.sqlalchemy import create_database_engine, metadata
+from infrastructure.persistence.sqlalchemy import create_database_engine
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
 from tests.api.conftest import STRONG_PASSWORD, Api, bearer, make_settings
 from tests.api.tcp_proxy import TcpProxy
 from tests.scale.test_workers import serving
 from tests.services import require_postgres
-from tests.support.postgres_schema import scratch_schema
+from tests.support.postgres_schema import empty_tables, scratch_schema
 from tests.unit.fakes import RecordingEmailSender
 
 T = TypeVar("T")
@@ -126,8 +126,7 @@ def proxy(postgres_schema_url: str) -> Iterator[TcpProxy]:
     """A proxy to the module's schema, emptied first (each test registers its own alice)."""
     engine = create_database_engine(postgres_schema_url)
     with engine.begin() as connection:
-        names = ", ".join(table.name for table in metadata.sorted_tables)
-        connection.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+        empty_tables(connection)
     engine.dispose()
     server = make_url(postgres_schema_url)
     tcp_proxy = TcpProxy(server.host or "127.0.0.1", server.port or 5432)

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from infrastructure.persistence.sqlalchemy import metadata
+
 
 @contextmanager
 def scratch_schema(server_url: str, *, prefix: str, time_zone: str | None = None) -> Iterator[str]:
@@ -30,3 +32,10 @@ def scratch_schema(server_url: str, *, prefix: str, time_zone: str | None = None
         with admin.begin() as connection:
             connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         admin.dispose()
+
+
+def empty_tables(connection: sa.Connection) -> None:
+    """Delete every row of Tessera's tables, children first. For the few rows a test leaves this
+    is a fraction of TRUNCATE's cost, which gives every table new files on the server."""
+    for table in reversed(metadata.sorted_tables):
+        connection.execute(table.delete())
