@@ -95,3 +95,29 @@ def cursor_of_page(base_url: str, token: str, page: int) -> str:
         path = "/tasks?limit=20" + (f"&cursor={quote(cursor)}" if cursor else "")
         cursor = call(base_url, "GET", path, token=token)["next_cursor"]
     return cursor
+
+
+_SQLITE_POSTS = """
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)
+INSERT INTO posts (id, author_id, title, content, published, created_at, updated_at, published_at)
+SELECT lower(hex(randomblob(16))), :author, 'Post ' || i, 'Words of post ' || i, 1,
+       strftime('%Y-%m-%d %H:%M:%S', 1600000000 + i, 'unixepoch') || '.000000',
+       strftime('%Y-%m-%d %H:%M:%S', 1600000000 + i, 'unixepoch') || '.000000',
+       strftime('%Y-%m-%d %H:%M:%S', 1600000000 + i, 'unixepoch') || '.000000'
+FROM n
+"""
+
+_POSTGRESQL_POSTS = """
+INSERT INTO posts (id, author_id, title, content, published, created_at, updated_at, published_at)
+SELECT gen_random_uuid(), :author, 'Post ' || i, 'Words of post ' || i, true,
+       to_timestamp(1600000000 + i), to_timestamp(1600000000 + i), to_timestamp(1600000000 + i)
+FROM generate_series(1, CAST(:count AS integer)) AS i
+"""
+
+
+def add_posts(engine: sa.Engine, author: uuid.UUID, count: int) -> None:
+    """`count` published posts by `author`, one second apart."""
+    sqlite = engine.dialect.name == "sqlite"
+    statement = sa.text(_SQLITE_POSTS if sqlite else _POSTGRESQL_POSTS)
+    with engine.begin() as connection:
+        connection.execute(statement, {"author": author.hex if sqlite else author, "count": count})
