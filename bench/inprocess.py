@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message
 
 from application.use_cases.auth.login import LoginCommand
 from application.use_cases.auth.register_user import RegisterUserCommand
+from application.use_cases.posts.list_posts import ListPublishedPostsQuery
 from application.use_cases.tasks.list_tasks import ListTasksQuery
 from bench import ceiling_app, seed
 from bench.run import scratch_postgres_database
@@ -144,8 +145,10 @@ async def measure(database_url: str) -> list[tuple[str, float]]:
             .access_token
         )
         seed.add_tasks(container.engine(), user.id, 1, 1000)
+        seed.add_posts(container.engine(), user.id, 1000)
         authenticate = container.authenticate_access_token()
         list_tasks = container.list_tasks()
+        list_posts = container.list_published_posts()
         figures = [
             (
                 "bare FastAPI GET (bench/ceiling_app.py)",
@@ -173,6 +176,16 @@ async def measure(database_url: str) -> list[tuple[str, float]]:
                 "  ListTasks alone (20 of 1 000)",
                 await best_microseconds(
                     lambda: _sync(lambda: list_tasks.execute(ListTasksQuery(actor=user, limit=20)))
+                ),
+            ),
+            (
+                "GET /posts?limit=20 (anonymous, 1 000 published)",
+                await best_microseconds(lambda: call(app, "GET", "/posts", query="limit=20")),
+            ),
+            (
+                "  ListPublishedPosts alone",
+                await best_microseconds(
+                    lambda: _sync(lambda: list_posts.execute(ListPublishedPostsQuery(limit=20)))
                 ),
             ),
         ]

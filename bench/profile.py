@@ -1,6 +1,5 @@
 """Where one kind of request spends its time: pyinstrument over many in-process calls.
 
-    .venv/bin/pip install pyinstrument     # not a dependency of the project
     .venv/bin/python -m bench.profile /tasks limit=20 [--postgres URL] [--calls 3000]
 
 The same setup as `bench.inprocess` (a caller with 1 000 tasks, production logging to nowhere),
@@ -17,6 +16,8 @@ import tempfile
 from contextlib import ExitStack, redirect_stdout
 from pathlib import Path
 
+from pyinstrument import Profiler
+
 from application.use_cases.auth.login import LoginCommand
 from application.use_cases.auth.register_user import RegisterUserCommand
 from bench import seed
@@ -28,8 +29,6 @@ from interfaces.http.app import create_app
 
 
 async def profile(path: str, query: str, calls: int) -> str:
-    from pyinstrument import Profiler
-
     configure_logging(json_lines=True)
     with open(os.devnull, "w") as devnull:
         for handler in logging.getLogger().handlers:

@@ -13,6 +13,7 @@ from infrastructure.container import Container
 from interfaces.http.errors import NotAuthenticated
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 # auto_error=False: the contract's 401 body and challenge come from our own error handlers.
 bearer_token = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -32,18 +33,24 @@ def use_case(build: Callable[[Container], T]) -> Callable[[Request], Awaitable[T
     return dependency
 
 
-async def _authenticate(request: Request, token: str) -> User:
-    """The hot path of every authenticated request: one cached token check and one indexed read.
+async def run_read(request: Request, read: Callable[[A], T], argument: A) -> T:
+    """Run a use case that only reads, such as the check behind every authenticated request.
 
     Where the database lives in this process (SQLite in WAL mode, where a reader never waits for a
-    lock, or the memory store) that read takes tens of microseconds, less than handing it to a
-    worker thread and back, so it runs right here. A database across the network is waited for in
-    a worker thread, never on the event loop.
+    lock, or the memory store) a read takes tens of microseconds, less than handing it to a worker
+    thread and back (and far less under load, where the threads contend for the GIL), so it runs
+    right here; the SQLite pool has a connection for the loop beside every thread's, so it never
+    waits for one. A database across the network is waited for in a worker thread, never on the
+    event loop.
     """
-    authenticate = container_of(request).authenticate_access_token()
     if request.app.state.database_in_process:
-        return authenticate.execute(token)
-    return await run_in_threadpool(authenticate.execute, token)
+        return read(argument)
+    return await run_in_threadpool(read, argument)
+
+
+async def _authenticate(request: Request, token: str) -> User:
+    """The hot path of every authenticated request: one cached token check and one indexed read."""
+    return await run_read(request, container_of(request).authenticate_access_token().execute, token)
 
 
 async def current_user(
@@ -69,10 +76,9 @@ async def current_caller(
     the caller's own session."""
     if not token:
         raise NotAuthenticated()
-    identify = container_of(request).authenticate_access_token().identify
-    if request.app.state.database_in_process:
-        return identify(token)
-    return await run_in_threadpool(identify, token)
+    return await run_read(
+        request, container_of(request).authenticate_access_token().identify, token
+    )
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

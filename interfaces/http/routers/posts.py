@@ -1,8 +1,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from application.pagination import DEFAULT_PAGE_SIZE
 from application.use_cases.posts.create_post import CreatePost, CreatePostCommand
@@ -15,9 +16,10 @@ from application.use_cases.posts.list_posts import (
     ListPublishedPostsQuery,
 )
 from application.use_cases.posts.update_own_post import UpdateOwnPost, UpdateOwnPostCommand
-from interfaces.http.dependencies import CurrentUser, OptionalUser, use_case
+from interfaces.http.dependencies import CurrentUser, OptionalUser, run_read, use_case
 from interfaces.http.openapi import documented_by, errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
+from interfaces.http.responses import json_answer
 from interfaces.http.schemas.common import PageResponse
 from interfaces.http.schemas.posts import CreatePostRequest, PostResponse, UpdatePostRequest
 
@@ -53,6 +55,7 @@ async def create_post(
 )
 @router.get("/", response_model=PageResponse[PostResponse], include_in_schema=False)
 async def list_published_posts(
+    request: Request,
     viewer: OptionalUser,
     list_posts: Annotated[
         ListPublishedPosts, Depends(use_case(lambda c: c.list_published_posts()))
@@ -61,12 +64,13 @@ async def list_published_posts(
     search: Search = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
-) -> PageResponse[PostResponse]:
-    page = await run_in_threadpool(
+) -> Response:
+    page = await run_read(
+        request,
         list_posts.execute,
         ListPublishedPostsQuery(author_id=author_id, search=search, limit=limit, cursor=cursor),
     )
-    return page_response(page, PostResponse.of)
+    return json_answer(page_response(page, PostResponse.of))
 
 
 @router.get(
@@ -76,17 +80,19 @@ async def list_published_posts(
     **documented_by(ListMyPosts),
 )
 async def list_my_posts(
+    request: Request,
     user: CurrentUser,
     list_posts: Annotated[ListMyPosts, Depends(use_case(lambda c: c.list_my_posts()))],
     published: bool | None = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
-) -> PageResponse[PostResponse]:
-    page = await run_in_threadpool(
+) -> Response:
+    page = await run_read(
+        request,
         list_posts.execute,
         ListMyPostsQuery(actor=user, published=published, limit=limit, cursor=cursor),
     )
-    return page_response(page, PostResponse.of)
+    return json_answer(page_response(page, PostResponse.of))
 
 
 @router.get(
@@ -96,13 +102,13 @@ async def list_my_posts(
     **documented_by(GetPost, note=OPTIONAL_SIGN_IN),
 )
 async def read_post(
+    request: Request,
     post_id: uuid.UUID,
     viewer: OptionalUser,
     get_post: Annotated[GetPost, Depends(use_case(lambda c: c.get_post()))],
-) -> PostResponse:
-    return PostResponse.of(
-        await run_in_threadpool(get_post.execute, PostReference(actor=viewer, post_id=post_id))
-    )
+) -> Response:
+    post = await run_read(request, get_post.execute, PostReference(actor=viewer, post_id=post_id))
+    return json_answer(PostResponse.of(post))
 
 
 @router.patch(

@@ -2,8 +2,9 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from application.pagination import DEFAULT_PAGE_SIZE
 from application.use_cases.tasks.create_task import CreateTask, CreateTaskCommand
@@ -12,9 +13,10 @@ from application.use_cases.tasks.get_task import GetTask, TaskReference
 from application.use_cases.tasks.list_tasks import ListTasks, ListTasksQuery
 from application.use_cases.tasks.update_task import UpdateTask, UpdateTaskCommand
 from domain.tasks import Priority
-from interfaces.http.dependencies import CurrentUser, use_case
+from interfaces.http.dependencies import CurrentUser, run_read, use_case
 from interfaces.http.openapi import documented_by, errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
+from interfaces.http.responses import json_answer
 from interfaces.http.schemas.common import PageResponse
 from interfaces.http.schemas.tasks import CreateTaskRequest, TaskResponse, UpdateTaskRequest
 
@@ -46,6 +48,7 @@ async def create_task(
 )
 @router.get("/", response_model=PageResponse[TaskResponse], include_in_schema=False)
 async def list_tasks(
+    request: Request,
     user: CurrentUser,
     list_tasks: Annotated[ListTasks, Depends(use_case(lambda c: c.list_tasks()))],
     completed: bool | None = None,
@@ -54,8 +57,9 @@ async def list_tasks(
     search: Search = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
-) -> PageResponse[TaskResponse]:
-    page = await run_in_threadpool(
+) -> Response:
+    page = await run_read(
+        request,
         list_tasks.execute,
         ListTasksQuery(
             actor=user,
@@ -67,20 +71,20 @@ async def list_tasks(
             cursor=cursor,
         ),
     )
-    return page_response(page, TaskResponse.of)
+    return json_answer(page_response(page, TaskResponse.of))
 
 
 @router.get(
     "/{task_id}", response_model=TaskResponse, responses=errors(404), **documented_by(GetTask)
 )
 async def read_task(
+    request: Request,
     task_id: uuid.UUID,
     user: CurrentUser,
     get_task: Annotated[GetTask, Depends(use_case(lambda c: c.get_task()))],
-) -> TaskResponse:
-    return TaskResponse.of(
-        await run_in_threadpool(get_task.execute, TaskReference(actor=user, task_id=task_id))
-    )
+) -> Response:
+    task = await run_read(request, get_task.execute, TaskReference(actor=user, task_id=task_id))
+    return json_answer(TaskResponse.of(task))
 
 
 @router.patch(
