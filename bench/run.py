@@ -78,7 +78,7 @@ class Run:
         )
         self.rows.append(row)
         print(
-            f"  {row.scenario:<52} {row.per_second:8.0f}/s  p50 {row.p50_ms:7.1f} ms  "
+            f"  {row.scenario:<56} {row.per_second:8.0f}/s  p50 {row.p50_ms:7.1f} ms  "
             f"p99 {row.p99_ms:7.1f} ms  errors {row.errors}",
             flush=True,
         )
