@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.run                                   # SQLite, about 2 minutes
     .venv/bin/python -m bench.run --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python -m bench.run --postgres ... --write docs/BENCHMARKS.md
+    .venv/bin/python -m bench.run --fastapi-users                   # and fastapi-users' example app
 
 It installs nothing: wrk must be on the PATH (Debian/Ubuntu: `sudo apt-get install wrk`). For each
 database it starts `tessera serve` (1 worker, uvloop and httptools through uvicorn[standard]) and the
@@ -13,9 +14,14 @@ it afterwards; nothing else there is touched.
 
 Throughput scenarios alternate with rounds of the ceiling app, so each ratio compares figures
 taken minutes apart at most, under the same machine load. Figures are medians over the rounds.
+
+With --fastapi-users the SQLite run also measures fastapi-users' documented SQLAlchemy example
+(bench/fastapi_users_app.py) in its rounds: it is installed from PyPI in a throwaway virtual
+environment of the run's temporary folder (about 20 s), never in the project's.
 """
 
 import argparse
+import json
 import os
 import platform
 import secrets
@@ -24,12 +30,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import argon2
 import sqlalchemy as sa
@@ -42,6 +49,8 @@ CALLER_TASKS_LARGE = 100_000
 TOTAL_TASKS_LARGE = 1_000_000
 OTHER_OWNERS = 9  # with the caller: 10 owners of 100 000 tasks each
 DEEP_PAGE = 500
+PUBLISHED_POSTS = 1_000
+FASTAPI_USERS_EMAIL = "caller@example.com"
 
 
 @dataclass
@@ -69,7 +78,7 @@ class Run:
         )
         self.rows.append(row)
         print(
-            f"  {row.scenario:<52} {row.per_second:8.0f}/s  p50 {row.p50_ms:7.1f} ms  "
+            f"  {row.scenario:<56} {row.per_second:8.0f}/s  p50 {row.p50_ms:7.1f} ms  "
             f"p99 {row.p99_ms:7.1f} ms  errors {row.errors}",
             flush=True,
         )
@@ -83,13 +92,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=4, help="length of one round (4)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per throughput scenario (3)")
     parser.add_argument("--write", metavar="FILE", type=Path, help="write the report here")
+    parser.add_argument(
+        "--fastapi-users",
+        action="store_true",
+        help="also measure fastapi-users' SQLAlchemy example beside SQLite's rows (installs it "
+        "from PyPI in a throwaway virtual environment)",
+    )
     options = parser.parse_args(argv)
+    if options.fastapi_users and options.skip_sqlite:
+        parser.error("--fastapi-users is measured in the SQLite run: drop --skip-sqlite")
     wrk.require_wrk()
 
     started = time.monotonic()
     runs: list[Run] = []
     if not options.skip_sqlite:
-        runs.append(bench_database("sqlite", None, options.seconds, options.rounds))
+        runs.append(
+            bench_database(
+                "sqlite",
+                None,
+                options.seconds,
+                options.rounds,
+                with_fastapi_users=options.fastapi_users,
+            )
+        )
     if options.postgres:
         runs.append(bench_database("postgresql", options.postgres, options.seconds, options.rounds))
     report = render(
@@ -106,7 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def bench_database(kind: str, postgres_url: str | None, seconds: float, rounds: int) -> Run:
+def bench_database(
+    kind: str,
+    postgres_url: str | None,
+    seconds: float,
+    rounds: int,
+    *,
+    with_fastapi_users: bool = False,
+) -> Run:
     run = Run(kind, seconds, rounds)
     print(f"{kind}:", flush=True)
     with ExitStack() as stack:
@@ -123,6 +155,7 @@ def bench_database(kind: str, postgres_url: str | None, seconds: float, rounds: 
             # One client IP sends every login here; the per-IP limit would refuse most of them.
             "LOGIN_MAX_ATTEMPTS_PER_IP_PER_MINUTE": "100000000",
         }
+        competitor = start_fastapi_users(stack, workdir) if with_fastapi_users else None
         api = stack.enter_context(
             servers.tessera(servers.free_port(), environment, workdir, workdir / "tessera.log")
         )
@@ -135,18 +168,31 @@ def bench_database(kind: str, postgres_url: str | None, seconds: float, rounds: 
         caller = seed.register(api.base_url, "caller")
         others = [seed.register(api.base_url, f"owner{n}") for n in range(OTHER_OWNERS)]
         seed.add_tasks(engine, caller.id, 1, CALLER_TASKS_SMALL)
+        seed.add_posts(engine, caller.id, PUBLISHED_POSTS)
         seed.analyze(engine)
 
         me = wrk.Request("/users/me", bearer=caller.access_token)
         tasks_page = wrk.Request("/tasks?limit=20", bearer=caller.access_token)
+        feed_page = wrk.Request("/posts?limit=20")  # the public feed: anonymous
         ceiling_request = wrk.Request("/ceiling")
 
-        results = alternate(run, ceiling, api, ceiling_request, [me, tasks_page], 32)
+        targets = [(api, me), (api, tasks_page), (api, feed_page)]
+        if competitor is not None:
+            competitor_me = wrk.Request("/users/me", bearer=fastapi_users_token(competitor))
+            targets.append((competitor, competitor_me))
+        results = alternate(run, ceiling, ceiling_request, targets, 32)
         run.add("GET /users/me (32 clients)", results[0])
         small = run.add("GET /tasks?limit=20, 1 000 tasks (32 clients)", results[1])
+        run.add("GET /posts?limit=20, 1 000 published posts (32 clients)", results[2])
+        if competitor is not None:
+            run.add(
+                "fastapi-users GET /users/me (32 clients)", results[3]
+            ).note = f"fastapi-users {servers.FASTAPI_USERS_VERSION}'s example: JWT, aiosqlite"
 
         login_scenarios(run, api, me)
         run.rows.append(Row.figure("peak RSS of the server (MiB)", api.peak_rss_mib()))
+        if competitor is not None:
+            fastapi_users_login_storm(run, competitor, competitor_me)
 
         print(f"  seeding {TOTAL_TASKS_LARGE:,} tasks ...", flush=True)
         seed.add_tasks(
@@ -160,7 +206,9 @@ def bench_database(kind: str, postgres_url: str | None, seconds: float, rounds: 
         deep_page = wrk.Request(
             f"/tasks?limit=20&cursor={quote(deep_cursor)}", bearer=caller.access_token
         )
-        results = alternate(run, ceiling, api, ceiling_request, [tasks_page, deep_page], 32)
+        results = alternate(
+            run, ceiling, ceiling_request, [(api, tasks_page), (api, deep_page)], 32
+        )
         first_page = run.add("GET /tasks page 1, 1 000 000 rows (32 clients)", results[0])
         run.add(f"GET /tasks page {DEEP_PAGE}, 1 000 000 rows (32 clients)", results[1])
         first_page.note = (
@@ -194,21 +242,77 @@ def login_scenarios(run: Run, api: servers.Server, me: wrk.Request) -> None:
     run.add("GET /users/me, 4 clients, while 8 log in", [during], ratio=False)
 
 
+def start_fastapi_users(stack: ExitStack, workdir: Path) -> servers.Server:
+    """fastapi-users' example app, installed in a throwaway environment of `workdir` and
+    started on SQLite; `stack` stops it."""
+    print("  installing fastapi-users in a throwaway virtual environment ...", flush=True)
+    python = servers.fastapi_users_environment(
+        workdir / "fastapi-users-venv", workdir / "fastapi-users-pip.log"
+    )
+    environment = {
+        "FASTAPI_USERS_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'fastapi-users.db'}",
+        "FASTAPI_USERS_SECRET": secrets.token_urlsafe(32),
+    }
+    return stack.enter_context(
+        servers.fastapi_users(
+            python, servers.free_port(), environment, workdir, workdir / "fastapi-users.log"
+        )
+    )
+
+
+def fastapi_users_token(server: servers.Server) -> str:
+    """Register the caller on fastapi-users' example app and log in (a form body, as OAuth2's
+    password flow has it); its bearer token."""
+    seed.call(
+        server.base_url,
+        "POST",
+        "/auth/register",
+        {"email": FASTAPI_USERS_EMAIL, "password": seed.PASSWORD},
+    )
+    form = urlencode({"username": FASTAPI_USERS_EMAIL, "password": seed.PASSWORD}).encode()
+    request = urllib.request.Request(
+        server.base_url + "/auth/jwt/login",
+        data=form,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        token: str = json.loads(response.read())["access_token"]
+    return token
+
+
+def fastapi_users_login_storm(run: Run, server: servers.Server, me: wrk.Request) -> None:
+    """fastapi-users' /users/me at 4 clients while 8 others log in, as Tessera's storm."""
+    login = wrk.Request(
+        "/auth/jwt/login",
+        method="POST",
+        body=urlencode({"username": FASTAPI_USERS_EMAIL, "password": seed.PASSWORD}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    storm = wrk.start(server.base_url, login, 8, 2 * run.seconds)
+    try:
+        during = wrk.run(server.base_url, me, 4, 2 * run.seconds)
+    finally:
+        storm_result = wrk.finish(storm)  # waited for even on failure: nothing is left running
+    run.add("fastapi-users POST /auth/jwt/login, 8 clients", [storm_result], ratio=False)
+    run.add("fastapi-users GET /users/me, 4 clients, while 8 log in", [during], ratio=False)
+
+
 def alternate(
     run: Run,
     ceiling: servers.Server,
-    api: servers.Server,
     ceiling_request: wrk.Request,
-    requests: list[wrk.Request],
+    targets: list[tuple[servers.Server, wrk.Request]],
     connections: int,
 ) -> list[list[wrk.Result]]:
-    """Rounds of ceiling, then each request in turn; the ceiling's figures go to `run.ceiling`."""
-    results: list[list[wrk.Result]] = [[] for _ in requests]
+    """Rounds of ceiling, then each (server, request) in turn; the ceiling's figures go to
+    `run.ceiling`."""
+    results: list[list[wrk.Result]] = [[] for _ in targets]
     for _ in range(run.rounds):
         top = wrk.run(ceiling.base_url, ceiling_request, connections, run.seconds)
         run.ceiling.append(top.per_second)
-        for index, request in enumerate(requests):
-            results[index].append(wrk.run(api.base_url, request, connections, run.seconds))
+        for index, (server, request) in enumerate(targets):
+            results[index].append(wrk.run(server.base_url, request, connections, run.seconds))
     return results
 
 

@@ -10,9 +10,29 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+FASTAPI_USERS_VERSION = "15.0.5"  # the newest 15.x on PyPI, December 2026
+FASTAPI_USERS_PACKAGES = [
+    f"fastapi-users[sqlalchemy]=={FASTAPI_USERS_VERSION}",
+    "aiosqlite",
+    "uvicorn[standard]",
+]
+# The server stack of the throwaway environment is the benchmark's own, so that the comparison is of
+# the applications, not of uvicorn's or FastAPI's versions.
+SHARED_STACK = [
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "pydantic-core",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+]
 
 
 @dataclass(frozen=True)
@@ -71,8 +91,44 @@ def ceiling(port: int, cwd: Path, log: Path) -> AbstractContextManager[Server]:
         *("--host", "127.0.0.1", "--port", str(port)),
         *("--no-access-log", "--no-server-header"),
     ]
-    repository = Path(__file__).resolve().parent.parent
-    return running(command, port, "/ceiling", {"PYTHONPATH": str(repository)}, cwd, log)
+    return running(command, port, "/ceiling", {"PYTHONPATH": str(REPOSITORY)}, cwd, log)
+
+
+def fastapi_users_environment(folder: Path, log: Path) -> Path:
+    """A throwaway virtual environment in `folder` holding fastapi-users and its SQLAlchemy
+    adapter, aiosqlite and uvicorn[standard] (from PyPI; the project's own environment and
+    dependencies are not touched); its Python interpreter is returned."""
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    python = folder / "bin" / "python"
+    constraints = folder / "constraints.txt"
+    constraints.write_text("".join(f"{name}=={metadata.version(name)}\n" for name in SHARED_STACK))
+    with log.open("wb") as output:
+        installed = subprocess.run(
+            [
+                *(str(python), "-m", "pip", "install", "--disable-pip-version-check"),
+                *("--constraint", str(constraints), *FASTAPI_USERS_PACKAGES),
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if installed.returncode != 0:
+        raise RuntimeError(f"installing fastapi-users failed; pip's output is in {log}")
+    return python
+
+
+def fastapi_users(
+    python: Path, port: int, env: Mapping[str, str], cwd: Path, log: Path
+) -> AbstractContextManager[Server]:
+    """bench/fastapi_users_app.py under the `python` of `fastapi_users_environment`: one uvicorn
+    worker with uvloop and httptools, as `tessera serve` runs."""
+    command = [
+        *(str(python), "-m", "uvicorn", "bench.fastapi_users_app:app"),
+        *("--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
+        *("--loop", "uvloop", "--http", "httptools"),
+        *("--no-access-log", "--no-server-header"),
+    ]
+    return running(command, port, "/docs", {**env, "PYTHONPATH": str(REPOSITORY)}, cwd, log)
 
 
 def _wait_until_healthy(server: Server, path: str, log: Path, timeout: float = 60) -> None:

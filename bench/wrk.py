@@ -29,6 +29,7 @@ class Request:
     method: str = "GET"
     body: str | None = None
     bearer: str | None = None
+    content_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def _script(request: Request) -> str:
     if request.body is not None:
         lines += [
             f"wrk.body = {_lua_string(request.body)}",
-            'wrk.headers["Content-Type"] = "application/json"',
+            f'wrk.headers["Content-Type"] = {_lua_string(request.content_type)}',
         ]
     if request.bearer is not None:
         lines.append(f'wrk.headers["Authorization"] = {_lua_string("Bearer " + request.bearer)}')
