@@ -174,6 +174,25 @@ def test_postgres_outage_answers_503_and_the_service_recovers_without_a_restart(
         assert_recovered(client, token)
 
 
+def test_a_restart_between_requests_costs_no_request(
+    tmp_path: Path, postgres_schema_url: str, proxy: TcpProxy
+) -> None:
+    """The server closes every connection (as a restart does) and is back at once: the pooled
+    connections it closed are replaced as they are handed out, so no request fails."""
+    _, client = app_client(proxied_settings(tmp_path, postgres_schema_url, proxy))
+    with client:
+        token = Api(client).registered_token("alice")
+        assert client.get("/tasks", headers=bearer(token)).status_code == 200
+
+        proxy.cut()
+        proxy.restore()
+        time.sleep(0.2)  # the closed sockets' end of file reaches this side
+
+        assert client.get("/users/me", headers=bearer(token)).status_code == 200
+        assert client.get("/tasks", headers=bearer(token)).status_code == 200
+        assert login(client) == 200
+
+
 def test_a_silent_postgres_gets_503_within_the_timeouts_and_the_service_recovers(
     tmp_path: Path, postgres_schema_url: str, proxy: TcpProxy
 ) -> None:

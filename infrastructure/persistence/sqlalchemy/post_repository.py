@@ -1,28 +1,40 @@
 """Posts as SQLAlchemy Core statements; reads join the author in, one query per call."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import RowMapping
 
 from application.pagination import PageKey
 from application.ports.repositories import AuthoredPost, PostFilter
 from domain.posts import Post
-from infrastructure.persistence.sqlalchemy.mapping import post_from_row, post_values, user_from_row
+from domain.users import User
+from infrastructure.persistence.sqlalchemy.mapping import (
+    POST_COLUMNS,
+    USER_COLUMNS,
+    post_from_values,
+    post_values,
+    user_from_values,
+)
 from infrastructure.persistence.sqlalchemy.queries import (
     ConnectionAccess,
-    contains_literal,
+    contains_bound,
     folded,
+    key_parameters,
+    like_pattern,
     locked,
-    newest_first,
+    newest_first_bound,
     write,
 )
 from infrastructure.persistence.sqlalchemy.tables import posts, users
 
-# One query: the author comes with the post (mapping reads each table's columns by object).
-AUTHORED_POSTS = sa.select(posts, users).join_from(posts, users, posts.c.author_id == users.c.id)
+# One query: the author comes with the post, mapped by position (see _authored).
+AUTHORED_POSTS = sa.select(*POST_COLUMNS, *USER_COLUMNS).join_from(
+    posts, users, posts.c.author_id == users.c.id
+)
+_AUTHOR_AT = len(POST_COLUMNS)
 
 
 class SqlAlchemyPostRepository:
@@ -34,12 +46,12 @@ class SqlAlchemyPostRepository:
 
     def get(self, post_id: uuid.UUID) -> AuthoredPost | None:
         statement = AUTHORED_POSTS.where(posts.c.id == post_id)
-        row = self._connection().execute(statement).mappings().first()
+        row = self._connection().execute(statement).first()
         return None if row is None else _authored(row)
 
     def get_for_update(self, post_id: uuid.UUID) -> AuthoredPost | None:
         statement = locked(AUTHORED_POSTS.where(posts.c.id == post_id), posts)
-        row = self._connection().execute(statement).mappings().first()
+        row = self._connection().execute(statement).first()
         return None if row is None else _authored(row)
 
     def update(self, post: Post) -> None:
@@ -52,26 +64,60 @@ class SqlAlchemyPostRepository:
     def list(
         self, post_filter: PostFilter, *, limit: int, after: PageKey | None
     ) -> list[AuthoredPost]:
-        statement = list_statement(post_filter, limit=limit, after=after)
-        rows = self._connection().execute(statement).mappings()
-        return [_authored(row) for row in rows]
+        statement, parameters = list_query(post_filter, limit=limit, after=after)
+        rows = self._connection().execute(statement, parameters).fetchall()
+        authors: dict[uuid.UUID, User] = {}  # a page often holds several posts of one author
+        return [_authored(row, authors) for row in rows]
 
 
-def list_statement(post_filter: PostFilter, *, limit: int, after: PageKey | None) -> sa.Select[Any]:
-    statement = AUTHORED_POSTS.where(*_conditions(post_filter))
-    return newest_first(statement, posts, limit=limit, after=after)
-
-
-def _authored(row: RowMapping) -> AuthoredPost:
-    return AuthoredPost(post=post_from_row(row), author=user_from_row(row))
-
-
-def _conditions(post_filter: PostFilter) -> Iterator[sa.ColumnElement[bool]]:
+def list_query(
+    post_filter: PostFilter, *, limit: int, after: PageKey | None
+) -> tuple[sa.Select[Any], dict[str, Any]]:
+    """The list's statement, built once for each combination of filters, and its values."""
+    statement = _list_statement(
+        post_filter.author_id is not None,
+        post_filter.published is not None,
+        post_filter.search is not None,
+        post_filter.author_active is not None,
+        after is not None,
+    )
+    parameters = key_parameters(limit, after)
     if post_filter.author_id is not None:
-        yield posts.c.author_id == post_filter.author_id
+        parameters["author_id"] = post_filter.author_id
     if post_filter.published is not None:
-        yield posts.c.published.is_(post_filter.published)
+        parameters["published"] = post_filter.published
     if post_filter.search is not None:
-        yield contains_literal(post_filter.search, folded(posts.c.title), folded(posts.c.content))
+        parameters["search"] = like_pattern(post_filter.search)
     if post_filter.author_active is not None:
-        yield users.c.is_active.is_(post_filter.author_active)
+        parameters["author_active"] = post_filter.author_active
+    return statement, parameters
+
+
+@cache
+def _list_statement(
+    author_id: bool, published: bool, search: bool, author_active: bool, after: bool
+) -> sa.Select[Any]:
+    statement = AUTHORED_POSTS
+    if author_id:
+        statement = statement.where(posts.c.author_id == sa.bindparam("author_id"))
+    if published:
+        statement = statement.where(posts.c.published == sa.bindparam("published"))
+    if search:
+        statement = statement.where(
+            contains_bound("search", folded(posts.c.title), folded(posts.c.content))
+        )
+    if author_active:
+        statement = statement.where(users.c.is_active == sa.bindparam("author_active"))
+    return newest_first_bound(statement, posts, after=after)
+
+
+def _authored(row: Sequence[Any], authors: dict[uuid.UUID, User] | None = None) -> AuthoredPost:
+    """A post and its author from a row of AUTHORED_POSTS; `authors` keeps the authors already
+    mapped, by id."""
+    post = post_from_values(row[:_AUTHOR_AT])
+    if authors is None:
+        return AuthoredPost(post=post, author=user_from_values(row[_AUTHOR_AT:]))
+    author = authors.get(post.author_id)
+    if author is None:
+        author = authors[post.author_id] = user_from_values(row[_AUTHOR_AT:])
+    return AuthoredPost(post=post, author=author)

@@ -47,6 +47,30 @@ def newest_first_by(
     return statement.where(sa.tuple_(instant, row_id) < (after.created_at, after.id))
 
 
+def newest_first_bound(statement: SelectT, table: sa.Table, *, after: bool) -> SelectT:
+    """`newest_first` with its values left as bound parameters (`limit`, and with `after` the
+    key's `after_created_at` and `after_id`; see `key_parameters`), so that the statement can be
+    built once for each shape of a list and reused with every request's values."""
+    instant, row_id = table.c.created_at, table.c.id
+    statement = statement.order_by(instant.desc(), row_id.desc()).limit(
+        sa.bindparam("limit", type_=sa.Integer)
+    )
+    if not after:
+        return statement
+    bound_key = sa.tuple_(
+        sa.bindparam("after_created_at", type_=instant.type),
+        sa.bindparam("after_id", type_=row_id.type),
+    )
+    return statement.where(sa.tuple_(instant, row_id) < bound_key)
+
+
+def key_parameters(limit: int, after: PageKey | None) -> dict[str, Any]:
+    """The values of `newest_first_bound`'s parameters."""
+    if after is None:
+        return {"limit": limit}
+    return {"limit": limit, "after_created_at": after.created_at, "after_id": after.id}
+
+
 def folded(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     """The column in lower case, as the search compares it (on SQLite, Python's str.lower,
     installed by the engine, so that non-ASCII letters fold as on PostgreSQL)."""
@@ -60,6 +84,22 @@ def contains_literal(term: str, *folded_columns: sa.ColumnElement[Any]) -> sa.Co
     """
     needle = term.lower()
     return sa.or_(*(column.contains(needle, autoescape=True) for column in folded_columns))
+
+
+LIKE_ESCAPE = "/"
+
+
+def contains_bound(name: str, *folded_columns: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    """`contains_literal` with the pattern as the bound parameter `name` (see `like_pattern`)."""
+    pattern = sa.bindparam(name, type_=sa.String)
+    return sa.or_(*(column.like(pattern, escape=LIKE_ESCAPE) for column in folded_columns))
+
+
+def like_pattern(term: str) -> str:
+    """The LIKE pattern of `contains_bound` for `term`: folded, with its `%`, `_` and escape
+    characters made literal, as `autoescape` does."""
+    escaped = "".join(LIKE_ESCAPE + c if c in "%_" + LIKE_ESCAPE else c for c in term.lower())
+    return f"%{escaped}%"
 
 
 def stamp(

@@ -1,7 +1,9 @@
 """Sessions and their refresh tokens as SQLAlchemy Core statements."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -9,10 +11,13 @@ from application.ports.repositories import RefreshTokenRecord
 from domain.sessions import AuthSession
 from domain.users import User
 from infrastructure.persistence.sqlalchemy.mapping import (
+    SESSION_COLUMNS,
+    USER_COLUMNS,
     refresh_token_from_row,
     session_from_row,
+    session_from_values,
     session_values,
-    user_from_row,
+    user_from_values,
 )
 from infrastructure.persistence.sqlalchemy.queries import (
     ConnectionAccess,
@@ -29,9 +34,9 @@ from infrastructure.persistence.sqlalchemy.tables import (
     users,
 )
 
-# Every authenticated request reads both, so they come in one query (mapping reads each
-# table's columns by object, so the clashing names id and created_at do no harm).
-SESSIONS_WITH_USERS = sa.select(auth_sessions, users).join_from(
+# Every authenticated request reads both, so they come in one query (mapped by position, so the
+# clashing names id and created_at do no harm).
+SESSIONS_WITH_USERS = sa.select(*SESSION_COLUMNS, *USER_COLUMNS).join_from(
     auth_sessions, users, auth_sessions.c.user_id == users.c.id
 )
 # Built once: a statement object keeps its compiled form's cache key, so each request skips
@@ -61,14 +66,14 @@ class SqlAlchemySessionRepository:
 
     def get_with_user(self, session_id: uuid.UUID) -> tuple[AuthSession, User] | None:
         parameters = {"session_id": session_id}
-        row = self._connection().execute(SESSION_WITH_USER, parameters).mappings().first()
-        return None if row is None else (session_from_row(row), user_from_row(row))
+        row = self._connection().execute(SESSION_WITH_USER, parameters).first()
+        return None if row is None else _session_with_user(row)
 
     def get_with_user_by_browser_key(self, key_hash: str) -> tuple[AuthSession, User] | None:
         parameters = {"key_hash": key_hash}
         statement = SESSION_WITH_USER_BY_BROWSER_KEY
-        row = self._connection().execute(statement, parameters).mappings().first()
-        return None if row is None else (session_from_row(row), user_from_row(row))
+        row = self._connection().execute(statement, parameters).first()
+        return None if row is None else _session_with_user(row)
 
     def update(self, session: AuthSession) -> None:
         values = session_values(session) | {
@@ -119,3 +124,8 @@ class SqlAlchemySessionRepository:
             refresh_tokens.c.token_hash == token_hash,
         )
         return spent == 1
+
+
+def _session_with_user(row: Sequence[Any]) -> tuple[AuthSession, User]:
+    split = len(SESSION_COLUMNS)
+    return session_from_values(row[:split]), user_from_values(row[split:])
