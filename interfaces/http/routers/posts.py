@@ -3,7 +3,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
 
 from application.pagination import DEFAULT_PAGE_SIZE
 from application.use_cases.posts.create_post import CreatePost, CreatePostCommand
@@ -19,7 +18,6 @@ from application.use_cases.posts.update_own_post import UpdateOwnPost, UpdateOwn
 from interfaces.http.dependencies import CurrentUser, OptionalUser, run_read, use_case
 from interfaces.http.openapi import documented_by, errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
-from interfaces.http.responses import json_answer
 from interfaces.http.schemas.common import PageResponse
 from interfaces.http.schemas.posts import CreatePostRequest, PostResponse, UpdatePostRequest
 
@@ -64,13 +62,13 @@ async def list_published_posts(
     search: Search = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
-) -> Response:
+) -> PageResponse[PostResponse]:
     page = await run_read(
         request,
         list_posts.execute,
         ListPublishedPostsQuery(author_id=author_id, search=search, limit=limit, cursor=cursor),
     )
-    return json_answer(page_response(page, PostResponse.of))
+    return page_response(page, PostResponse.of)
 
 
 @router.get(
@@ -86,13 +84,13 @@ async def list_my_posts(
     published: bool | None = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
-) -> Response:
+) -> PageResponse[PostResponse]:
     page = await run_read(
         request,
         list_posts.execute,
         ListMyPostsQuery(actor=user, published=published, limit=limit, cursor=cursor),
     )
-    return json_answer(page_response(page, PostResponse.of))
+    return page_response(page, PostResponse.of)
 
 
 @router.get(
@@ -106,9 +104,9 @@ async def read_post(
     post_id: uuid.UUID,
     viewer: OptionalUser,
     get_post: Annotated[GetPost, Depends(use_case(lambda c: c.get_post()))],
-) -> Response:
+) -> PostResponse:
     post = await run_read(request, get_post.execute, PostReference(actor=viewer, post_id=post_id))
-    return json_answer(PostResponse.of(post))
+    return PostResponse.of(post)
 
 
 @router.patch(

@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
 
 from application.pagination import DEFAULT_PAGE_SIZE
 from application.use_cases.tasks.create_task import CreateTask, CreateTaskCommand
@@ -16,7 +15,6 @@ from domain.tasks import Priority
 from interfaces.http.dependencies import CurrentUser, run_read, use_case
 from interfaces.http.openapi import documented_by, errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
-from interfaces.http.responses import json_answer
 from interfaces.http.schemas.common import PageResponse
 from interfaces.http.schemas.tasks import CreateTaskRequest, TaskResponse, UpdateTaskRequest
 
@@ -57,7 +55,7 @@ async def list_tasks(
     search: Search = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
-) -> Response:
+) -> PageResponse[TaskResponse]:
     page = await run_read(
         request,
         list_tasks.execute,
@@ -71,7 +69,7 @@ async def list_tasks(
             cursor=cursor,
         ),
     )
-    return json_answer(page_response(page, TaskResponse.of))
+    return page_response(page, TaskResponse.of)
 
 
 @router.get(
@@ -82,9 +80,9 @@ async def read_task(
     task_id: uuid.UUID,
     user: CurrentUser,
     get_task: Annotated[GetTask, Depends(use_case(lambda c: c.get_task()))],
-) -> Response:
+) -> TaskResponse:
     task = await run_read(request, get_task.execute, TaskReference(actor=user, task_id=task_id))
-    return json_answer(TaskResponse.of(task))
+    return TaskResponse.of(task)
 
 
 @router.patch(

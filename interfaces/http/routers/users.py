@@ -3,7 +3,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
 
 from application.pagination import DEFAULT_PAGE_SIZE
 from application.use_cases.account.change_password import ChangePassword, ChangePasswordCommand
@@ -19,7 +18,6 @@ from interfaces.http.dependencies import CurrentUser, use_case
 from interfaces.http.openapi import documented_by, errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
 from interfaces.http.password_work import PasswordWorker
-from interfaces.http.responses import json_answer
 from interfaces.http.schemas.common import PageResponse
 from interfaces.http.schemas.users import (
     ChangePasswordRequest,
@@ -34,10 +32,10 @@ router = APIRouter(prefix="/users", tags=["users"], responses=errors(401, 403))
 
 
 @router.get("/me", response_model=UserPrivate, summary="The caller's own account.")
-async def read_me(user: CurrentUser) -> Response:
+async def read_me(user: CurrentUser) -> UserPrivate:
     """The caller's own account, with the fields only its owner and admins see (email, role,
     whether it is active, whether the email is verified)."""
-    return json_answer(UserPrivate.of(user))
+    return UserPrivate.of(user)
 
 
 @router.patch(
