@@ -1,4 +1,5 @@
 import uuid
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
@@ -15,7 +16,13 @@ from application.use_cases.posts.list_posts import (
     ListPublishedPostsQuery,
 )
 from application.use_cases.posts.update_own_post import UpdateOwnPost, UpdateOwnPostCommand
-from interfaces.http.dependencies import CurrentUser, OptionalUser, run_read, use_case
+from interfaces.http.dependencies import (
+    CurrentUser,
+    OptionalUser,
+    SignedInReader,
+    run_read,
+    use_case,
+)
 from interfaces.http.openapi import documented_by, errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
 from interfaces.http.schemas.common import PageResponse
@@ -63,11 +70,8 @@ async def list_published_posts(
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> PageResponse[PostResponse]:
-    page = await run_read(
-        request,
-        list_posts.execute,
-        ListPublishedPostsQuery(author_id=author_id, search=search, limit=limit, cursor=cursor),
-    )
+    query = ListPublishedPostsQuery(author_id=author_id, search=search, limit=limit, cursor=cursor)
+    page = await run_read(request, partial(list_posts.execute, query))
     return page_response(page, PostResponse.of)
 
 
@@ -78,17 +82,16 @@ async def list_published_posts(
     **documented_by(ListMyPosts),
 )
 async def list_my_posts(
-    request: Request,
-    user: CurrentUser,
+    caller: SignedInReader,
     list_posts: Annotated[ListMyPosts, Depends(use_case(lambda c: c.list_my_posts()))],
     published: bool | None = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> PageResponse[PostResponse]:
-    page = await run_read(
-        request,
-        list_posts.execute,
-        ListMyPostsQuery(actor=user, published=published, limit=limit, cursor=cursor),
+    page = await caller.read(
+        lambda user: list_posts.execute(
+            ListMyPostsQuery(actor=user, published=published, limit=limit, cursor=cursor)
+        )
     )
     return page_response(page, PostResponse.of)
 
@@ -105,7 +108,8 @@ async def read_post(
     viewer: OptionalUser,
     get_post: Annotated[GetPost, Depends(use_case(lambda c: c.get_post()))],
 ) -> PostResponse:
-    post = await run_read(request, get_post.execute, PostReference(actor=viewer, post_id=post_id))
+    reference = PostReference(actor=viewer, post_id=post_id)
+    post = await run_read(request, partial(get_post.execute, reference))
     return PostResponse.of(post)
 
 

@@ -2,7 +2,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 from starlette.concurrency import run_in_threadpool
 
 from application.pagination import DEFAULT_PAGE_SIZE
@@ -12,7 +12,7 @@ from application.use_cases.tasks.get_task import GetTask, TaskReference
 from application.use_cases.tasks.list_tasks import ListTasks, ListTasksQuery
 from application.use_cases.tasks.update_task import UpdateTask, UpdateTaskCommand
 from domain.tasks import Priority
-from interfaces.http.dependencies import CurrentUser, run_read, use_case
+from interfaces.http.dependencies import CurrentUser, SignedInReader, use_case
 from interfaces.http.openapi import documented_by, errors
 from interfaces.http.paging import Cursor, Limit, Search, page_response
 from interfaces.http.schemas.common import PageResponse
@@ -46,8 +46,7 @@ async def create_task(
 )
 @router.get("/", response_model=PageResponse[TaskResponse], include_in_schema=False)
 async def list_tasks(
-    request: Request,
-    user: CurrentUser,
+    caller: SignedInReader,
     list_tasks: Annotated[ListTasks, Depends(use_case(lambda c: c.list_tasks()))],
     completed: bool | None = None,
     priority: Priority | None = None,
@@ -56,18 +55,18 @@ async def list_tasks(
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> PageResponse[TaskResponse]:
-    page = await run_read(
-        request,
-        list_tasks.execute,
-        ListTasksQuery(
-            actor=user,
-            completed=completed,
-            priority=priority,
-            due_before=due_before,
-            search=search,
-            limit=limit,
-            cursor=cursor,
-        ),
+    page = await caller.read(
+        lambda user: list_tasks.execute(
+            ListTasksQuery(
+                actor=user,
+                completed=completed,
+                priority=priority,
+                due_before=due_before,
+                search=search,
+                limit=limit,
+                cursor=cursor,
+            )
+        )
     )
     return page_response(page, TaskResponse.of)
 
@@ -76,12 +75,13 @@ async def list_tasks(
     "/{task_id}", response_model=TaskResponse, responses=errors(404), **documented_by(GetTask)
 )
 async def read_task(
-    request: Request,
     task_id: uuid.UUID,
-    user: CurrentUser,
+    caller: SignedInReader,
     get_task: Annotated[GetTask, Depends(use_case(lambda c: c.get_task()))],
 ) -> TaskResponse:
-    task = await run_read(request, get_task.execute, TaskReference(actor=user, task_id=task_id))
+    task = await caller.read(
+        lambda user: get_task.execute(TaskReference(actor=user, task_id=task_id))
+    )
     return TaskResponse.of(task)
 
 
