@@ -13,14 +13,7 @@ from starlette.routing import BaseRoute
 
 from infrastructure.container import Container, build_container
 from interfaces.http.errors import install_error_handlers
-from interfaces.http.middleware import (
-    AccessLogMiddleware,
-    BodySizeLimitMiddleware,
-    RejectBadUrlMiddleware,
-    RequestContextMiddleware,
-    SecurityHeadersMiddleware,
-    WorkerHeaderMiddleware,
-)
+from interfaces.http.middleware import EdgeMiddleware, WorkerHeaderMiddleware
 from interfaces.http.openapi import install_openapi
 from interfaces.http.password_work import PasswordWork
 from interfaces.http.routers import (
@@ -72,21 +65,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.database_in_process = settings.database_in_process
     app.state.password_work = PasswordWork()
     install_error_handlers(app)
-    # Added first, so innermost: their 413 and 400 still pass through the security headers,
-    # CORS and access log middleware added after them.
-    app.add_middleware(BodySizeLimitMiddleware)
-    app.add_middleware(RejectBadUrlMiddleware)
-    app.add_middleware(
-        SecurityHeadersMiddleware,
-        swagger_paths=[DOCS_URL],
-        redoc_paths=[REDOC_URL],
-        oauth2_redirect_paths=[app.swagger_ui_oauth2_redirect_url],
-    )
     service_metrics = container.metrics()
-    app.add_middleware(
-        AccessLogMiddleware,
-        observe=service_metrics.observe_request if service_metrics.enabled else None,
-    )
     if settings.environment == "test":
         app.add_middleware(WorkerHeaderMiddleware)
     if settings.cors_origin_list:
@@ -98,9 +77,16 @@ def create_app(container: Container | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
-    # Added last, so outermost: every response (a CORS preflight included) carries X-Request-ID,
-    # and every log line of the request (the access log's included) can name it.
-    app.add_middleware(RequestContextMiddleware, trusted_proxies=trusted_proxies)
+    # Added last, so outermost: every response (a CORS preflight included) carries X-Request-ID
+    # and the security headers, and every log line of the request can name it.
+    app.add_middleware(
+        EdgeMiddleware,
+        trusted_proxies=trusted_proxies,
+        observe=service_metrics.observe_request if service_metrics.enabled else None,
+        swagger_paths=[DOCS_URL],
+        redoc_paths=[REDOC_URL],
+        oauth2_redirect_paths=[app.swagger_ui_oauth2_redirect_url],
+    )
     app.router.routes.extend(_api_routes())
     if service_metrics.enabled:
         # Off by default: no route at all (a 404), and none in the OpenAPI document either way.

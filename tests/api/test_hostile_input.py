@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
-from interfaces.http.middleware import MAX_BODY_BYTES, BodySizeLimitMiddleware
+from interfaces.http.middleware import MAX_BODY_BYTES, EdgeMiddleware
 from tests.api.conftest import STRONG_PASSWORD, Api, bearer
 
 JSON = {"Content-Type": "application/json"}
@@ -102,7 +102,7 @@ def test_the_limit_counts_the_stream_and_stops_reading_it_without_buffering() ->
             pass
 
     scope = {"type": "http", "method": "POST", "path": "/", "headers": [], "query_string": b""}
-    asyncio.run(BodySizeLimitMiddleware(app)(scope, receive, send))
+    asyncio.run(EdgeMiddleware(app)(scope, receive, send))
     assert reads == MAX_BODY_BYTES // CHUNK + 1
     assert sent[0]["status"] == 413
     assert b"payload_too_large" in sent[1]["body"]
