@@ -38,17 +38,18 @@ def use_case(build: Callable[[Container], T]) -> Callable[[Request], Awaitable[T
     return dependency
 
 
-async def run_read(request: Request, read: Callable[[], T]) -> T:
+async def run_read(request: Request, read: Callable[[], T], *, bounded: bool = True) -> T:
     """Run a use case that only reads, such as the check behind every authenticated request.
 
     Where the database lives in this process (SQLite in WAL mode, where a reader never waits for a
-    lock, or the memory store) a read takes tens of microseconds, less than handing it to a worker
+    lock, or the memory store), a `bounded` read (rows by key, or a page walked along an index
+    that stops after `limit` rows) takes tens of microseconds, less than handing it to a worker
     thread and back (and far less under load, where the threads contend for the GIL), so it runs
     right here; the SQLite pool has a connection for the loop beside every thread's, so it never
-    waits for one. A database across the network is waited for in a worker thread, never on the
-    event loop.
+    waits for one. A read that may scan (a search, a filter the index cannot seek to) and every
+    read of a database across the network is waited for in a worker thread, never on the loop.
     """
-    if request.app.state.database_in_process:
+    if bounded and request.app.state.database_in_process:
         return read()
     return await run_in_threadpool(read)
 
@@ -107,11 +108,13 @@ class SignedIn:
     authenticate: AuthenticateAccessToken
     claims: AccessTokenClaims
 
-    async def read(self, use: Callable[[User], T]) -> T:
+    async def read(self, use: Callable[[User], T], *, bounded: bool = True) -> T:
+        """`use(caller)`, run as `run_read` runs a read (`bounded` as there)."""
+
         def checked_then_used() -> T:
             return use(self.authenticate.identify_verified(self.claims).user)
 
-        return await run_read(self.request, checked_then_used)
+        return await run_read(self.request, checked_then_used, bounded=bounded)
 
 
 async def signed_in(

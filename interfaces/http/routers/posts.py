@@ -71,7 +71,9 @@ async def list_published_posts(
     cursor: Cursor = None,
 ) -> PageResponse[PostResponse]:
     query = ListPublishedPostsQuery(author_id=author_id, search=search, limit=limit, cursor=cursor)
-    page = await run_read(request, partial(list_posts.execute, query))
+    # A search reads every published post's text; an author's drafts are walked past.
+    bounded = search is None and author_id is None
+    page = await run_read(request, partial(list_posts.execute, query), bounded=bounded)
     return page_response(page, PostResponse.of)
 
 
@@ -91,7 +93,8 @@ async def list_my_posts(
     page = await caller.read(
         lambda user: list_posts.execute(
             ListMyPostsQuery(actor=user, published=published, limit=limit, cursor=cursor)
-        )
+        ),
+        bounded=published is None,
     )
     return page_response(page, PostResponse.of)
 

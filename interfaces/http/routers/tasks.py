@@ -66,7 +66,9 @@ async def list_tasks(
                 limit=limit,
                 cursor=cursor,
             )
-        )
+        ),
+        # Filtered, the walk along the owner's index may pass many rows for each one it keeps.
+        bounded=completed is None and priority is None and due_before is None and search is None,
     )
     return page_response(page, TaskResponse.of)
 
