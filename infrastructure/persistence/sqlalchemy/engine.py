@@ -132,7 +132,11 @@ def _refuse_connections_the_server_closed(
     tenth of an authenticated request's time; what neither catches (a network that drops
     packets silently) the statement timeouts bound.
     """
-    if _has_input(dbapi_connection.fileno()):
+    try:
+        closed = _has_input(dbapi_connection.fileno())
+    except Exception as error:  # psycopg: no socket left to look at
+        raise sa.exc.DisconnectionError("this connection has no socket") from error
+    if closed:
         raise sa.exc.DisconnectionError("the server closed this connection while it was idle")
 
 
