@@ -20,15 +20,16 @@ import logging
 import os
 import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import ExitStack, contextmanager, redirect_stdout
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from dependency_injector import providers
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Message
 
 from application.ports.tokens import AccessTokenClaims
@@ -41,7 +42,7 @@ from application.use_cases.auth.register_user import RegisterUserCommand
 from application.use_cases.posts.list_posts import ListPublishedPostsQuery
 from application.use_cases.tasks.list_tasks import ListTasksQuery
 from bench import ceiling_app, seed
-from bench.run import scratch_postgres_database
+from bench.run import scratch_database
 from domain.users import User
 from infrastructure.container import Container, build_container
 from infrastructure.logging import configure_logging
@@ -131,15 +132,36 @@ def environment(database_url: str, workdir: Path) -> Iterator[None]:
                 os.environ[name] = value
 
 
-async def measure(database_url: str) -> list[tuple[str, float]]:
+@contextmanager
+def scratch_environment(postgres_url: str | None) -> Iterator[None]:
+    """A temporary folder as the working directory and the environment of a production instance
+    over a database of its own: SQLite in that folder, or a scratch database on `postgres_url`."""
+    with (
+        scratch_database(postgres_url) as (workdir, database_url),
+        environment(database_url, workdir),
+    ):
+        yield
+
+
+@dataclass(frozen=True)
+class Seeded:
+    container: Container
+    app: FastAPI
+    user: User
+    token: str
+
+
+@contextmanager
+def seeded_app() -> Iterator[Seeded]:
+    """A migrated database of the environment's DATABASE_URL where a caller owns 1 000 tasks and
+    1 000 published posts, the app over it, and production logging formatted and written, unseen."""
     configure_logging(json_lines=True)
     with open(os.devnull, "w") as devnull:
         for handler in logging.getLogger().handlers:
             if isinstance(handler, logging.StreamHandler):
-                handler.setStream(devnull)  # formatted and written, as in production, unseen
+                handler.setStream(devnull)
         container = build_container()
         container.migrator().upgrade()
-        app = create_app(container)
         with redirect_stdout(devnull):  # the console email sender prints the verification mail
             user = container.register_user().execute(
                 RegisterUserCommand(
@@ -153,6 +175,15 @@ async def measure(database_url: str) -> list[tuple[str, float]]:
         )
         seed.add_tasks(container.engine(), user.id, 1, 1000)
         seed.add_posts(container.engine(), user.id, 1000)
+        try:
+            yield Seeded(container, create_app(container), user, token)
+        finally:
+            container.shutdown_resources()
+
+
+async def measure() -> list[tuple[str, float]]:
+    with seeded_app() as seeded:
+        container, app, user, token = seeded.container, seeded.app, seeded.user, seeded.token
         authenticate = container.authenticate_access_token()
         list_tasks = container.list_tasks()
         list_posts = container.list_published_posts()
@@ -197,7 +228,6 @@ async def measure(database_url: str) -> list[tuple[str, float]]:
             ),
         ]
         figures += await framework_share(container, token, user)
-        container.shutdown_resources()
     return figures
 
 
@@ -339,14 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         "--metrics", action="store_true", help="compare a request with metrics off and on"
     )
     options = parser.parse_args(argv)
-    with ExitStack() as stack:
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tessera-bench-")))
-        if options.postgres:
-            database_url = stack.enter_context(scratch_postgres_database(options.postgres))
-        else:
-            database_url = f"sqlite:///{workdir / 'bench.db'}"
-        stack.enter_context(environment(database_url, workdir))
-        figures = asyncio.run(measure_metrics() if options.metrics else measure(database_url))
+    with scratch_environment(options.postgres):
+        figures = asyncio.run(measure_metrics() if options.metrics else measure())
     print("| per request, sequential, in-process | microseconds |")
     print("|---|--:|")
     for name, microseconds in figures:

@@ -142,11 +142,7 @@ def bench_database(
     run = Run(kind, seconds, rounds)
     print(f"{kind}:", flush=True)
     with ExitStack() as stack:
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tessera-bench-")))
-        if postgres_url:
-            database_url = stack.enter_context(scratch_postgres_database(postgres_url))
-        else:
-            database_url = f"sqlite:///{workdir / 'bench.db'}"
+        workdir, database_url = stack.enter_context(scratch_database(postgres_url))
         environment = {
             "ENVIRONMENT": "production",
             "SECRET_KEY": secrets.token_urlsafe(32),
@@ -314,6 +310,18 @@ def alternate(
         for index, (server, request) in enumerate(targets):
             results[index].append(wrk.run(server.base_url, request, connections, run.seconds))
     return results
+
+
+@contextmanager
+def scratch_database(postgres_url: str | None) -> Iterator[tuple[Path, str]]:
+    """A temporary folder, and the URL of a database of its own: SQLite in that folder, or a
+    scratch database on the server at `postgres_url`."""
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tessera-bench-")))
+        if postgres_url:
+            yield workdir, stack.enter_context(scratch_postgres_database(postgres_url))
+        else:
+            yield workdir, f"sqlite:///{workdir / 'bench.db'}"
 
 
 @contextmanager
