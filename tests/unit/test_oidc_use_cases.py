@@ -24,6 +24,7 @@ from application.ports.identity_provider import VerifiedClaims
 from application.request_context import RequestContext, set_current_request
 from application.secret_tokens import hash_secret_token
 from application.services.session_tokens import IssuedTokens
+from application.use_cases.oidc import complete_oidc_sign_in
 from application.use_cases.oidc.complete_oidc_sign_in import (
     CompleteOidcSignInCommand,
     OidcCallbackResult,
@@ -149,6 +150,18 @@ def test_a_first_sign_in_creates_an_account_without_a_password(oidc: Oidc) -> No
     assert oidc.sign_in(claims()).id == user.id
     events = audit_events(oidc.world, AuditEventType.OIDC_LOGIN)
     assert [event["user_id"] for event in events] == [user.id, user.id]
+
+
+def test_a_name_taken_between_its_check_and_the_insert_gets_a_suffix(
+    oidc: Oidc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two first sign-ins with one preferred name: the one that found it free too early (the
+    other committed in between) takes a suffixed name instead of failing."""
+    register(oidc.world, "carol", email="other-carol@example.com")
+    monkeypatch.setattr(complete_oidc_sign_in, "_free_username", lambda *_: "carol")
+    user = oidc.sign_in(claims())
+    assert user.username.startswith("carol-")
+    assert user.email == "carol@example.com"
 
 
 def test_a_username_is_made_of_what_the_claims_offer() -> None:

@@ -16,7 +16,7 @@ from application.ports.identity_provider import (
 )
 from application.ports.unit_of_work import UnitOfWork
 from application.secret_tokens import hash_secret_token, new_secret_token
-from domain.errors import InvalidField
+from domain.errors import InvalidField, UsernameTaken
 from domain.identities import Identity, LoginCode, LoginOutcome, OidcFlow
 from domain.users import (
     USERNAME_MAX_LENGTH,
@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 NO_PASSWORD = ""
 """The password hash of an account made through a provider: no password ever verifies against
 it (the hasher refuses what is not an Argon2 hash); a password reset sets a real one."""
+USERNAME_ATTEMPTS = 5
+"""How many names a first sign-in tries when the one it found free is taken before its insert."""
 _NOT_A_USERNAME_CHARACTER = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
@@ -238,16 +240,26 @@ class CompleteOidcSignIn:
         )
 
     def _new_account(self, uow: UnitOfWork, claims: VerifiedClaims, email: str) -> User:
-        user = User.register(
-            username=_free_username(uow, claims, email),
-            email=email,
-            password_hash=NO_PASSWORD,
-            full_name=(claims.name or None) and claims.name[:100],
-            now=self.clock.now(),
-            email_verified=claims.email_verified,
-        )
-        user.has_password = False
-        uow.users.add(user)
+        username = _free_username(uow, claims, email)
+        for attempt in range(USERNAME_ATTEMPTS):
+            user = User.register(
+                username=username,
+                email=email,
+                password_hash=NO_PASSWORD,
+                full_name=(claims.name or None) and claims.name[:100],
+                now=self.clock.now(),
+                email_verified=claims.email_verified,
+            )
+            user.has_password = False
+            try:
+                uow.users.add(user)
+                break
+            except UsernameTaken:
+                # Taken since it was found free: another first sign-in with the same name
+                # committed in between. The refused insert left the transaction usable.
+                if attempt == USERNAME_ATTEMPTS - 1:
+                    raise
+                username = _suffixed(username_base(claims, email))
         self.audit.record(
             uow,
             AuditEventType.USER_REGISTERED,
@@ -284,5 +296,9 @@ def _free_username(uow: UnitOfWork, claims: VerifiedClaims, email: str) -> str:
     base = username_base(claims, email)
     candidate = base
     while uow.users.get_by_username(candidate) is not None:
-        candidate = f"{base}-{secrets.randbelow(10_000):04d}"
+        candidate = _suffixed(base)
     return candidate
+
+
+def _suffixed(base: str) -> str:
+    return f"{base}-{secrets.randbelow(10_000):04d}"
