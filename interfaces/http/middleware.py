@@ -133,8 +133,7 @@ def route_template(scope: Scope, root_path: str = "") -> str:
 
 
 class EdgeMiddleware:
-    """What every HTTP request meets on its way in and out, in one ASGI layer (as five, each
-    wrapping the next, they cost about 90 µs of a 380 µs `GET /users/me`; as one, about 40):
+    """What every HTTP request meets on its way in and out, in one ASGI layer:
 
     - who is calling and which request this is: the request context the use cases audit with,
       and `X-Request-ID` on the response (every log line and audit event of the request names it);

@@ -214,6 +214,8 @@ def test_list_filters_and_each_post_comes_with_its_author(
         ("1%r", []),
         ("x_z", []),
         ("ÉTÉ", ["Notes from l'été"]),
+        ("/", ["either/or"]),  # the LIKE escape character, itself literal
+        ("/%", []),
     ],
 )
 def test_search_is_a_case_insensitive_literal_substring(uow_factory, alice, search, expected):
@@ -227,6 +229,7 @@ def test_search_is_a_case_insensitive_literal_substring(uow_factory, alice, sear
             created_at=T0 + timedelta(seconds=1),
         ),
         make_post(alice, "Notes from l'été", created_at=T0 + timedelta(seconds=2)),
+        make_post(alice, "either/or", created_at=T0 - timedelta(seconds=1)),
     )
 
     found = list_posts(uow_factory, PostFilter(search=search))

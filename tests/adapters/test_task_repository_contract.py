@@ -284,6 +284,9 @@ def test_list_filters(uow_factory, alice, bob, task_filter, expected):
         ("snake_cas_", []),
         ("ÉTÉ", ["Plans for l'été"]),
         ("in the notes", ["Plans for l'été"]),
+        ("/", ["either/or"]),  # the LIKE escape character, itself literal
+        ("r/o", ["either/or"]),
+        ("/%", []),
     ],
 )
 def test_search_is_a_case_insensitive_literal_substring(uow_factory, alice, search, expected):
@@ -297,6 +300,7 @@ def test_search_is_a_case_insensitive_literal_substring(uow_factory, alice, sear
             description="Written IN THE NOTES",
             created_at=T0 + timedelta(seconds=2),
         ),
+        make_task(alice, "either/or", created_at=T0 - timedelta(seconds=1)),
     )
 
     assert list_titles(uow_factory, alice, TaskFilter(search=search)) == expected

@@ -139,3 +139,32 @@ def test_the_same_claims_resigned_still_work(client: TestClient, good: str) -> N
     """The control for the tests above: only the altered part makes them fail."""
     response = client.get("/users/me", headers=bearer(resign(claims_of(good))))
     assert response.status_code == 200
+
+
+# The read routes check the token's signature before their parameters (SignedIn), and read its
+# session in the same step as their data.
+SIGNED_IN_READS = ["/tasks?limit=0", f"/tasks/{uuid.uuid4()}x", "/posts/my?limit=0"]
+
+
+@pytest.mark.parametrize("path", SIGNED_IN_READS)
+def test_a_bad_token_is_refused_before_the_parameters_are_read(
+    client: TestClient, good: str, path: str
+) -> None:
+    forged = resign(claims_of(good), key="another-secret-that-is-long-enough-9876543210")
+    for headers in (bearer(forged), bearer("garbage"), {}):
+        assert client.get(path, headers=headers).status_code == 401
+    assert client.get(path, headers=bearer(good)).status_code == 422  # the control
+
+
+def test_the_read_routes_refuse_a_token_of_a_logged_out_session(api: Api) -> None:
+    api.register()
+    session = api.login()
+    token = session["access_token"]
+    created = api.client.post("/tasks", json={"title": "Milk"}, headers=bearer(token))
+    reads = ["/tasks", "/tasks?search=milk", f"/tasks/{created.json()['id']}", "/posts/my"]
+    for path in reads:
+        assert api.client.get(path, headers=bearer(token)).status_code == 200, path
+    logout = api.client.post("/auth/logout", json={"refresh_token": session["refresh_token"]})
+    assert logout.status_code == 204
+    for path in reads:
+        assert api.client.get(path, headers=bearer(token)).status_code == 401, path
