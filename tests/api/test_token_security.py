@@ -143,7 +143,7 @@ def test_the_same_claims_resigned_still_work(client: TestClient, good: str) -> N
 
 # The read routes check the token's signature before their parameters (SignedIn), and read its
 # session in the same step as their data.
-SIGNED_IN_READS = ["/tasks?limit=0", f"/tasks/{uuid.uuid4()}x", "/posts/my?limit=0"]
+SIGNED_IN_READS = ["/tasks?limit=0", "/tasks/not-a-uuid", "/posts/my?limit=0"]
 
 
 @pytest.mark.parametrize("path", SIGNED_IN_READS)
